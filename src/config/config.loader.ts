@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { parse } from 'yaml';
+import { AppConfig, ProviderConfig, RateLimitRule } from './config.schema';
+
+/** Every problem found in the configuration, one line each, naming the key path. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_FILE = resolve(__dirname, '../../config/default.yaml');
+
+/**
+ * Reads config/default.yaml, overlays the file named by MAILOVER_CONFIG, expands `${NAME}`
+ * (and `${NAME:-fallback}`) from the environment inside string values, applies PORT,
+ * MAILOVER_DATA_DIR and NODE_ENV, and validates the result once.
+ */
+export function loadConfig(env: Env = process.env, defaultsFile = DEFAULT_FILE): AppConfig {
+  const problems: string[] = [];
+  let raw = readYaml(defaultsFile, problems);
+  if (env.MAILOVER_CONFIG) raw = overlay(raw, readYaml(resolve(env.MAILOVER_CONFIG), problems));
+  if (problems.length) throw new ConfigError(problems);
+
+  const expanded = expandEnv(raw, env, '', problems) as Record<string, unknown>;
+  const server = (expanded.server ?? {}) as Record<string, unknown>;
+  if (env.PORT !== undefined) server.port = Number(env.PORT);
+  expanded.server = server;
+  expanded.dataDir = env.MAILOVER_DATA_DIR || expanded.dataDir || './data';
+  expanded.environment = env.NODE_ENV || 'development';
+
+  const config = plainToInstance(AppConfig, expanded, { exposeDefaultValues: true });
+  for (const error of validateSync(config, { whitelist: true, forbidNonWhitelisted: true })) {
+    collect(error, '', problems);
+  }
+  for (const [keyId, rule] of Object.entries(config.rateLimit?.perKey ?? {})) {
+    const typed = plainToInstance(RateLimitRule, rule, { exposeDefaultValues: true });
+    config.rateLimit.perKey[keyId] = typed;
+    for (const error of validateSync(typed)) collect(error, `rateLimit.perKey.${keyId}`, problems);
+  }
+  checkProviders(config, problems);
+  checkAuth(config, problems);
+  if (problems.length) throw new ConfigError(problems);
+
+  config.dataDir = resolve(config.dataDir);
+  if (config.providers.length === 0) config.providers.push(sandboxDefault());
+  for (const p of config.providers) {
+    if (p.type === 'sandbox') p.directory = absoluteIn(config.dataDir, p.directory ?? 'outbox');
+  }
+  return config;
+}
+
+/** The embedded default when no provider is configured: .eml files under dataDir/outbox. */
+function sandboxDefault(): ProviderConfig {
+  return plainToInstance(ProviderConfig, { id: 'sandbox', type: 'sandbox' }, { exposeDefaultValues: true });
+}
+
+/** A path relative to the data directory, unless it is absolute. */
+export function absoluteIn(dataDir: string, path: string): string {
+  return isAbsolute(path) ? path : join(dataDir, path);
+}
+
+function readYaml(file: string, problems: string[]): Record<string, unknown> {
+  try {
+    const parsed: unknown = parse(readFileSync(file, 'utf8'));
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+      problems.push(`${file}: must be a YAML mapping`);
+      return {};
+    }
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    problems.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    return {};
+  }
+}
+
+/** Mappings merge key by key; lists and scalars in the overlay replace the default. */
+function overlay(base: Record<string, unknown>, top: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(top)) {
+    const current = out[key];
+    out[key] = isMapping(current) && isMapping(value) ? overlay(current, value) : value;
+  }
+  return out;
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+function expandEnv(value: unknown, env: Env, path: string, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(REFERENCE, (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '');
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`, problems));
+  if (isMapping(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k, problems)]),
+    );
+  }
+  return value;
+}
+
+function collect(error: ValidationError, parent: string, problems: string[]): void {
+  const isIndex = /^\d+$/.test(error.property);
+  const path = isIndex ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
+  for (const message of Object.values(error.constraints ?? {})) {
+    problems.push(`${path}: ${message.startsWith(`property ${error.property} `) ? 'is not a known setting' : message}`);
+  }
+  for (const child of error.children ?? []) collect(child, path, problems);
+}
+
+function checkProviders(config: AppConfig, problems: string[]): void {
+  const seen = new Set<string>();
+  (config.providers ?? []).forEach((p, i) => {
+    if (p.id && seen.has(p.id)) problems.push(`providers[${i}].id: duplicates another provider's id "${p.id}"`);
+    seen.add(p.id);
+  });
+}
+
+function checkAuth(config: AppConfig, problems: string[]): void {
+  const seen = new Set<string>();
+  (config.auth?.keys ?? []).forEach((k, i) => {
+    if (k.id && seen.has(k.id)) problems.push(`auth.keys[${i}].id: duplicates another key's id "${k.id}"`);
+    seen.add(k.id);
+  });
+}

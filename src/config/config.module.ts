@@ -1,0 +1,38 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigModule as NestConfigModule } from '@nestjs/config';
+import {
+  AppConfig,
+  AuthConfig,
+  DispatchConfig,
+  LimitsConfig,
+  RateLimitConfig,
+  ServerConfig,
+  StoreConfig,
+} from './config.schema';
+
+/**
+ * Makes the validated configuration injectable: the whole `AppConfig` and each section by its
+ * class. It is loaded and validated before Nest boots (see main.ts), so a bad config never
+ * starts half an application.
+ */
+@Global()
+@Module({})
+export class ConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const sections = [
+      { provide: AppConfig, useValue: config },
+      { provide: ServerConfig, useValue: config.server },
+      { provide: StoreConfig, useValue: config.store },
+      { provide: DispatchConfig, useValue: config.dispatch },
+      { provide: AuthConfig, useValue: config.auth },
+      { provide: RateLimitConfig, useValue: config.rateLimit },
+      { provide: LimitsConfig, useValue: config.limits },
+    ];
+    return {
+      module: ConfigModule,
+      imports: [NestConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ mailover: config })] })],
+      providers: sections,
+      exports: sections.map((s) => s.provide),
+    };
+  }
+}

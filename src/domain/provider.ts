@@ -1,0 +1,52 @@
+import type { OutboundEmail } from './email';
+
+export const PROVIDER_TYPES = [
+  'mailgun',
+  'sendgrid',
+  'ses',
+  'postmark',
+  'mandrill',
+  'sparkpost',
+  'resend',
+  'smtp',
+  'sandbox',
+] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/** What a provider can do; dispatch and `GET /v1/providers` read it. */
+export interface ProviderCapabilities {
+  /** The provider deduplicates a retried send by an idempotency key we pass. */
+  idempotencyKey: boolean;
+  /** Most recipients (to + cc + bcc) one send may carry. */
+  maxRecipients: number;
+  /** Inline images referenced by `cid:`. */
+  inlineImages: boolean;
+  tags: boolean;
+  metadata: boolean;
+}
+
+/** Per-send options. `signal` aborts the request (breaker timeout, shutdown). */
+export interface SendContext {
+  signal?: AbortSignal;
+  /** Stable for every attempt of one email; adapters whose provider supports it pass it on. */
+  idempotencyKey?: string;
+}
+
+export interface SendReceipt {
+  /** The provider's own id for the message, from wherever that provider puts it. */
+  messageId: string;
+}
+
+/**
+ * The provider port. An adapter sends one message and returns the provider's message id, or
+ * throws a `ProviderError` that classifies the failure. Adapters are immutable after
+ * construction and never expose credentials.
+ */
+export interface EmailProvider {
+  readonly id: string;
+  readonly type: ProviderType;
+  readonly capabilities: ProviderCapabilities;
+  send(email: OutboundEmail, ctx?: SendContext): Promise<SendReceipt>;
+  /** Releases pooled connections. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { ProviderConfig } from '../../config/config.schema';
+import type { OutboundEmail } from '../../domain/email';
+import type { EmailProvider, ProviderCapabilities, SendContext, SendReceipt } from '../../domain/provider';
+import { ProviderError } from '../../domain/provider-error';
+import { toMailOptions } from '../mime';
+
+/**
+ * Writes each message as `<mailover id>.eml` (RFC 5322, Bcc kept so it can be inspected) into a
+ * directory. The embedded default when no provider is configured: nothing leaves the machine.
+ */
+export class SandboxProvider implements EmailProvider {
+  readonly type = 'sandbox' as const;
+  readonly capabilities: ProviderCapabilities = {
+    idempotencyKey: false, // no key to pass; a retried send overwrites the same <id>.eml anyway
+    maxRecipients: 1000,
+    inlineImages: true,
+    tags: true,
+    metadata: true,
+  };
+  readonly id: string;
+  private readonly directory: string;
+
+  constructor(config: ProviderConfig) {
+    this.id = config.id;
+    this.directory = config.directory ?? 'outbox';
+  }
+
+  async send(email: OutboundEmail, _ctx: SendContext = {}): Promise<SendReceipt> {
+    const messageId = `<${randomUUID()}@mailover.sandbox>`;
+    try {
+      const composer = new MailComposer({ ...toMailOptions(email), messageId });
+      const node = composer.compile();
+      node.keepBcc = true;
+      const bytes = await node.build();
+      await mkdir(this.directory, { recursive: true });
+      // Written under a temporary name and renamed, so a reader never sees half a file;
+      // the same id overwrites, which makes a retried send idempotent.
+      const file = join(this.directory, `${email.id}.eml`);
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, bytes);
+      await rename(tmp, file);
+    } catch (e) {
+      throw new ProviderError(this.id, 'retryable', `cannot write the outbox: ${(e as Error).message}`, {
+        code: (e as NodeJS.ErrnoException).code,
+      });
+    }
+    return { messageId };
+  }
+}
