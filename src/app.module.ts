@@ -1,0 +1,16 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from './config/config.module';
+import type { AppConfig } from './config/config.schema';
+import { LoggingModule } from './logging/logging.module';
+import { ProvidersModule } from './providers/providers.module';
+
+/** The composition root. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), LoggingModule, ProvidersModule],
+    };
+  }
+}
