@@ -1,17 +1,38 @@
-// PLACEHOLDER: replaced by the real adapter (issue 2). Throws so that nothing pretends to send.
-import type { ProviderConfig } from '../../config/config.schema';
 import type { OutboundEmail } from '../../domain/email';
-import type { EmailProvider, ProviderCapabilities, SendReceipt } from '../../domain/provider';
-import type { ProviderHttp } from '../http/provider-http';
+import type { ProviderCapabilities } from '../../domain/provider';
+import type { Secret } from '../../domain/secret';
+import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
+import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
+import { mailgunRequest, readMailgunFailure, readMailgunMessageId } from './mailgun.mapper';
 
-export class MailgunProvider implements EmailProvider {
+/** Mailgun Messages API v3 (`POST /v3/{domain}/messages`, multipart), US or EU host. */
+export class MailgunProvider extends HttpEmailProvider {
   readonly type = 'mailgun' as const;
-  readonly capabilities: ProviderCapabilities = { idempotencyKey: false, maxRecipients: 50, inlineImages: false, tags: false, metadata: false };
-  readonly id: string;
-  constructor(config: ProviderConfig, _http: ProviderHttp) {
-    this.id = config.id;
+  readonly capabilities: ProviderCapabilities = {
+    idempotencyKey: false, // Mailgun documents no idempotency key (mailgun.md §2)
+    maxRecipients: 1000, // "Too many recipients, max is 1000" (mailgun.md §4)
+    inlineImages: true,
+    tags: true,
+    metadata: true,
+  };
+
+  protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
+    return mailgunRequest(email, {
+      domain: this.config.domain ?? '',
+      apiKey: this.config.apiKey?.reveal() ?? '',
+      baseUrl: this.http.baseUrl,
+    });
   }
-  async send(_email: OutboundEmail): Promise<SendReceipt> {
-    throw new Error('mailgun adapter not implemented yet');
+
+  protected readMessageId(res: ProviderHttpResponse): string | undefined {
+    return readMailgunMessageId(res);
+  }
+
+  protected readFailure(res: ProviderHttpResponse): FailureReading {
+    return readMailgunFailure(res);
+  }
+
+  protected secrets(): Array<Secret | undefined> {
+    return [this.config.apiKey];
   }
 }

@@ -1,0 +1,146 @@
+import type { OutboundEmail } from '../domain/email';
+import type { FailureKind } from '../domain/provider-error';
+
+export type EmailStatus = 'queued' | 'scheduled' | 'sending' | 'sent' | 'failed' | 'cancelled';
+export const FINAL_STATUSES: ReadonlySet<EmailStatus> = new Set(['sent', 'failed', 'cancelled']);
+
+/** One stored email and where it is in its life. */
+export interface EmailRecord {
+  id: string;
+  status: EmailStatus;
+  message: OutboundEmail;
+  /** Restricts the route to these provider ids (from the request), or null for all. */
+  providers: string[] | null;
+  /** The time the client asked for, or null for "now". */
+  sendAt: Date | null;
+  /** When the worker may next pick it up. */
+  dueAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  /** How many times the worker has taken it (every provider tried in one take counts once). */
+  rounds: number;
+  providerId: string | null;
+  providerMessageId: string | null;
+  /** Why it failed, or why the last round did not send it. */
+  lastError: string | null;
+}
+
+export type AttemptOutcome = 'sent' | FailureKind | 'skipped';
+
+/** One call to one provider. */
+export interface AttemptRecord {
+  emailId: string;
+  providerId: string;
+  outcome: AttemptOutcome;
+  /** HTTP status or SMTP reply code. */
+  providerStatus: number | null;
+  /** The provider's error code and text (never a credential). */
+  errorCode: string | null;
+  error: string | null;
+  durationMs: number;
+  at: Date;
+}
+
+export interface NewEmail {
+  id: string;
+  message: OutboundEmail;
+  providers: string[] | null;
+  sendAt: Date | null;
+  /** `sendAt` or now. */
+  dueAt: Date;
+  status: 'queued' | 'scheduled';
+  createdAt: Date;
+}
+
+export interface IdempotencyClaim {
+  /** The caller's scope (the API key id), so two clients' keys never collide. */
+  scope: string;
+  key: string;
+  /** SHA-256 of the request (method, path, body): the same key with another body is refused. */
+  requestHash: string;
+}
+
+export type CreateResult =
+  | { kind: 'created'; email: EmailRecord }
+  /** The key was seen with the same request: the email it created, as it is now. */
+  | { kind: 'replayed'; email: EmailRecord; originalStatus: 'queued' | 'scheduled' }
+  /** The key was seen with another request. */
+  | { kind: 'mismatch' };
+
+export interface EmailFilter {
+  status?: EmailStatus;
+  /** Any of to, cc or bcc, case-insensitive exact address. */
+  recipient?: string;
+  /** The provider that sent it. */
+  provider?: string;
+  tag?: string;
+  /** createdAt >= since */
+  since?: Date;
+  /** createdAt < until */
+  until?: Date;
+  /** Return emails with ids below this one (ids sort by time): the previous page's last id. */
+  before?: string;
+  limit: number;
+}
+
+/** How one round ends: the worker's outcome, stored with its attempts in one transaction. */
+export type RoundResult =
+  | { status: 'sent'; providerId: string; providerMessageId: string }
+  | { status: 'failed'; error: string }
+  | { status: 'rescheduled'; dueAt: Date; error: string };
+
+/**
+ * The durable store: emails, their attempts, idempotency keys and provider switches.
+ * Two implementations (SQLite, PostgreSQL) share one Kysely query layer and one contract suite.
+ * Every write that answers a client is durable when its promise resolves.
+ */
+export interface EmailStore {
+  /** Applies pending versioned migrations. */
+  migrate(): Promise<void>;
+  /** True when every known migration is applied (readiness). */
+  isMigrated(): Promise<boolean>;
+  /** A cheap round trip (readiness). */
+  ping(): Promise<void>;
+
+  /**
+   * Stores a new email (and its idempotency key, in the same transaction). Concurrent calls
+   * share commits (group commit). With a key already seen: the first email, or a mismatch.
+   */
+  create(email: NewEmail, idempotency?: IdempotencyClaim): Promise<CreateResult>;
+  get(id: string): Promise<EmailRecord | undefined>;
+  attempts(id: string): Promise<AttemptRecord[]>;
+  /** Newest first. */
+  list(filter: EmailFilter): Promise<EmailRecord[]>;
+  /**
+   * queued/scheduled -> cancelled. Answers the record after the change, `undefined` when there
+   * is no such email, or the unchanged record when its status does not allow cancelling.
+   */
+  cancel(id: string, now: Date): Promise<EmailRecord | undefined>;
+
+  /**
+   * Takes up to `limit` emails that are due (queued or scheduled with dueAt <= now) or whose
+   * lease expired (sending with leaseUntil < now): marks them `sending`, leased to `owner`
+   * until now + leaseMs, rounds + 1. Two workers never take the same email.
+   */
+  claimDue(owner: string, now: Date, leaseMs: number, limit: number): Promise<EmailRecord[]>;
+  /**
+   * Ends a round: records the attempts and the result, only if `owner` still holds the lease
+   * (answers false otherwise and changes nothing). Concurrent calls share commits.
+   */
+  finishRound(id: string, owner: string, result: RoundResult, attempts: AttemptRecord[], now: Date): Promise<boolean>;
+  /** Gives leased emails back (graceful shutdown): sending -> queued, due now. */
+  release(ids: string[], owner: string, now: Date): Promise<void>;
+  /** The earliest dueAt among queued/scheduled emails, to sleep until then. */
+  nextDueAt(): Promise<Date | undefined>;
+
+  /** Operator switches that survive restarts. */
+  disabledProviders(): Promise<Set<string>>;
+  setProviderDisabled(providerId: string, disabled: boolean, now: Date): Promise<void>;
+
+  /** Forgets idempotency keys created before `before`; answers how many. */
+  purgeIdempotencyKeys(before: Date): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The injection token for the store (two implementations). */
+export const EMAIL_STORE = Symbol('EMAIL_STORE');
