@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config.schema';
+import { HealthModule } from './health/health.module';
+import { HttpModule } from './http/http.module';
 import { LoggingModule } from './logging/logging.module';
-import { ProvidersModule } from './providers/providers.module';
 
 /** The composition root. */
 @Module({})
@@ -10,7 +11,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule, ProvidersModule],
+      imports: [ConfigModule.forRoot(config), LoggingModule, HttpModule, HealthModule],
     };
   }
 }

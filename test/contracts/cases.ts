@@ -1,5 +1,10 @@
 import type { ProviderContractCase } from './provider-contract';
 import { sandboxCase } from './cases/sandbox.case';
+import { mailgunCase } from './cases/mailgun.case';
+import { sendgridCase } from './cases/sendgrid.case';
+import { postmarkCase } from './cases/postmark.case';
+import { sparkpostCase } from './cases/sparkpost.case';
+import { mandrillCase } from './cases/mandrill.case';
 
 /** Every provider type's contract case. Each vendor adds its own line. */
-export const CASES: ProviderContractCase[] = [sandboxCase];
+export const CASES: ProviderContractCase[] = [sandboxCase, mailgunCase, postmarkCase, sparkpostCase, sendgridCase, mandrillCase];

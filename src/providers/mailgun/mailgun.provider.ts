@@ -1,5 +1,7 @@
+import { inspect } from 'node:util';
 import type { OutboundEmail } from '../../domain/email';
 import type { ProviderCapabilities } from '../../domain/provider';
+import { ProviderError } from '../../domain/provider-error';
 import type { Secret } from '../../domain/secret';
 import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
 import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
@@ -17,11 +19,9 @@ export class MailgunProvider extends HttpEmailProvider {
   };
 
   protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
-    return mailgunRequest(email, {
-      domain: this.config.domain ?? '',
-      apiKey: this.config.apiKey?.reveal() ?? '',
-      baseUrl: this.http.baseUrl,
-    });
+    const domain = this.config.domain;
+    if (!domain) throw new ProviderError(this.id, 'provider', 'domain is not configured');
+    return mailgunRequest(email, { domain, apiKey: this.apiKey(), baseUrl: this.http.baseUrl });
   }
 
   protected readMessageId(res: ProviderHttpResponse): string | undefined {
@@ -34,5 +34,16 @@ export class MailgunProvider extends HttpEmailProvider {
 
   protected secrets(): Array<Secret | undefined> {
     return [this.config.apiKey];
+  }
+
+  /** The keep-alive agent keeps sent requests, auth header included: print only the identity. */
+  [inspect.custom](): string {
+    return `MailgunProvider(${this.toString()})`;
+  }
+
+  private apiKey(): string {
+    const key = this.config.apiKey;
+    if (!key || key.isEmpty) throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
+    return key.reveal();
   }
 }

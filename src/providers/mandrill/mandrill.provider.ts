@@ -1,17 +1,60 @@
-// PLACEHOLDER: replaced by the real adapter (issue 2). Throws so that nothing pretends to send.
-import type { ProviderConfig } from '../../config/config.schema';
 import type { OutboundEmail } from '../../domain/email';
-import type { EmailProvider, ProviderCapabilities, SendReceipt } from '../../domain/provider';
-import type { ProviderHttp } from '../http/provider-http';
+import type { ProviderCapabilities } from '../../domain/provider';
+import { ProviderError } from '../../domain/provider-error';
+import { redactSecrets, type Secret } from '../../domain/secret';
+import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
+import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
+import {
+  MANDRILL_SEND_PATH,
+  readMandrillFailure,
+  readMandrillResult,
+  toMandrillSend,
+} from './mandrill.mapper';
 
-export class MandrillProvider implements EmailProvider {
+/**
+ * Mandrill (Mailchimp Transactional): `POST /messages/send` with the API key as `"key"` in the
+ * JSON body, no auth header (mandrill.md).
+ */
+export class MandrillProvider extends HttpEmailProvider {
   readonly type = 'mandrill' as const;
-  readonly capabilities: ProviderCapabilities = { idempotencyKey: false, maxRecipients: 50, inlineImages: false, tags: false, metadata: false };
-  readonly id: string;
-  constructor(config: ProviderConfig, _http: ProviderHttp) {
-    this.id = config.id;
+  readonly capabilities: ProviderCapabilities = {
+    idempotencyKey: false, // Mandrill has no idempotency field or header
+    maxRecipients: 1000, // no documented per-call maximum; a cap we choose (over 10 is always async)
+    inlineImages: true, // `images[]`, name = Content-ID (image/* only)
+    tags: true,
+    metadata: true,
+  };
+
+  protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
+    const key = this.config.apiKey;
+    if (!key) throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
+    return {
+      method: 'POST',
+      path: MANDRILL_SEND_PATH,
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ key: key.reveal(), ...toMandrillSend(email) }),
+    };
   }
-  async send(_email: OutboundEmail): Promise<SendReceipt> {
-    throw new Error('mandrill adapter not implemented yet');
+
+  /**
+   * The first accepted recipient's `_id`. A 200 in which every recipient was refused is a
+   * permanent failure, thrown here because the base class reads only ids from a 2xx.
+   */
+  protected readMessageId(res: ProviderHttpResponse): string | undefined {
+    const result = readMandrillResult(res.text);
+    if (result && 'failure' in result) {
+      const { kind, message, code } = result.failure;
+      const text = redactSecrets(`HTTP ${res.status}: ${message}`.slice(0, 2000), this.secrets());
+      throw new ProviderError(this.id, kind, text, { status: res.status, code });
+    }
+    return result?.messageId;
+  }
+
+  protected readFailure(res: ProviderHttpResponse): FailureReading {
+    return readMandrillFailure(res.status, res.text);
+  }
+
+  protected secrets(): Array<Secret | undefined> {
+    return [this.config.apiKey];
   }
 }

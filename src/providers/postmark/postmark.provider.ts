@@ -1,17 +1,57 @@
-// PLACEHOLDER: replaced by the real adapter (issue 2). Throws so that nothing pretends to send.
-import type { ProviderConfig } from '../../config/config.schema';
+import { inspect } from 'node:util';
 import type { OutboundEmail } from '../../domain/email';
-import type { EmailProvider, ProviderCapabilities, SendReceipt } from '../../domain/provider';
-import type { ProviderHttp } from '../http/provider-http';
+import type { ProviderCapabilities } from '../../domain/provider';
+import { ProviderError } from '../../domain/provider-error';
+import type { Secret } from '../../domain/secret';
+import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
+import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
+import {
+  POSTMARK_SEND_PATH,
+  readPostmarkFailure,
+  readPostmarkMessageId,
+  toPostmarkMessage,
+} from './postmark.mapper';
 
-export class PostmarkProvider implements EmailProvider {
+/** Postmark's Email API: `POST /email` with `X-Postmark-Server-Token` (postmark.md). */
+export class PostmarkProvider extends HttpEmailProvider {
   readonly type = 'postmark' as const;
-  readonly capabilities: ProviderCapabilities = { idempotencyKey: false, maxRecipients: 50, inlineImages: false, tags: false, metadata: false };
-  readonly id: string;
-  constructor(config: ProviderConfig, _http: ProviderHttp) {
-    this.id = config.id;
+  readonly capabilities: ProviderCapabilities = {
+    idempotencyKey: false, // Postmark has no idempotency header or field
+    maxRecipients: 50, // 50 per To, Cc and Bcc field: 50 in total fits however they are split
+    inlineImages: true,
+    tags: true, // one `Tag`; further tags travel in Metadata (see the mapper)
+    metadata: true,
+  };
+
+  protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
+    const token = this.config.serverToken;
+    if (!token) throw new ProviderError(this.id, 'provider', 'serverToken is not configured');
+    return {
+      method: 'POST',
+      path: POSTMARK_SEND_PATH,
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        'X-Postmark-Server-Token': token.reveal(),
+      },
+      body: JSON.stringify(toPostmarkMessage(email, { messageStream: this.config.messageStream })),
+    };
   }
-  async send(_email: OutboundEmail): Promise<SendReceipt> {
-    throw new Error('postmark adapter not implemented yet');
+
+  protected readMessageId(res: ProviderHttpResponse): string | undefined {
+    return readPostmarkMessageId(res);
+  }
+
+  protected readFailure(res: ProviderHttpResponse): FailureReading {
+    return readPostmarkFailure(res);
+  }
+
+  protected secrets(): Array<Secret | undefined> {
+    return [this.config.serverToken];
+  }
+
+  /** The keep-alive agent keeps sent requests, token header included: print only the identity. */
+  [inspect.custom](): string {
+    return `PostmarkProvider(${this.toString()})`;
   }
 }

@@ -1,17 +1,47 @@
-// PLACEHOLDER: replaced by the real adapter (issue 2). Throws so that nothing pretends to send.
-import type { ProviderConfig } from '../../config/config.schema';
+import { inspect } from 'node:util';
 import type { OutboundEmail } from '../../domain/email';
-import type { EmailProvider, ProviderCapabilities, SendReceipt } from '../../domain/provider';
-import type { ProviderHttp } from '../http/provider-http';
+import type { ProviderCapabilities, SendContext } from '../../domain/provider';
+import { ProviderError } from '../../domain/provider-error';
+import type { Secret } from '../../domain/secret';
+import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
+import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
+import { readResendFailure, readResendMessageId, resendRequest } from './resend.mapper';
 
-export class ResendProvider implements EmailProvider {
+/** Resend (`POST /emails`, JSON, Bearer key, `Idempotency-Key` honoured for 24 h). */
+export class ResendProvider extends HttpEmailProvider {
   readonly type = 'resend' as const;
-  readonly capabilities: ProviderCapabilities = { idempotencyKey: false, maxRecipients: 50, inlineImages: false, tags: false, metadata: false };
-  readonly id: string;
-  constructor(config: ProviderConfig, _http: ProviderHttp) {
-    this.id = config.id;
+  readonly capabilities: ProviderCapabilities = {
+    idempotencyKey: true, // the Idempotency-Key header (resend.md §1)
+    maxRecipients: 50, // 50 `to` per email; whether cc/bcc count too is undocumented (resend.md §4)
+    inlineImages: true,
+    tags: true,
+    metadata: true,
+  };
+
+  protected buildRequest(email: OutboundEmail, ctx: SendContext): ProviderHttpRequest {
+    return resendRequest(email, this.apiKey(), ctx);
   }
-  async send(_email: OutboundEmail): Promise<SendReceipt> {
-    throw new Error('resend adapter not implemented yet');
+
+  protected readMessageId(res: ProviderHttpResponse): string | undefined {
+    return readResendMessageId(res);
+  }
+
+  protected readFailure(res: ProviderHttpResponse): FailureReading {
+    return readResendFailure(res);
+  }
+
+  protected secrets(): Array<Secret | undefined> {
+    return [this.config.apiKey];
+  }
+
+  /** The keep-alive agent keeps sent requests, auth header included: print only the identity. */
+  [inspect.custom](): string {
+    return `ResendProvider(${this.toString()})`;
+  }
+
+  private apiKey(): string {
+    const key = this.config.apiKey;
+    if (!key || key.isEmpty) throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
+    return key.reveal();
   }
 }

@@ -1,17 +1,47 @@
-// PLACEHOLDER: replaced by the real adapter (issue 2). Throws so that nothing pretends to send.
-import type { ProviderConfig } from '../../config/config.schema';
+import { inspect } from 'node:util';
 import type { OutboundEmail } from '../../domain/email';
-import type { EmailProvider, ProviderCapabilities, SendReceipt } from '../../domain/provider';
-import type { ProviderHttp } from '../http/provider-http';
+import type { ProviderCapabilities } from '../../domain/provider';
+import { ProviderError } from '../../domain/provider-error';
+import type { Secret } from '../../domain/secret';
+import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
+import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
+import { readSendgridFailure, readSendgridMessageId, sendgridRequest } from './sendgrid.mapper';
 
-export class SendgridProvider implements EmailProvider {
+/** Twilio SendGrid v3 Mail Send (`POST /v3/mail/send`, JSON, id in `X-Message-Id`). */
+export class SendgridProvider extends HttpEmailProvider {
   readonly type = 'sendgrid' as const;
-  readonly capabilities: ProviderCapabilities = { idempotencyKey: false, maxRecipients: 50, inlineImages: false, tags: false, metadata: false };
-  readonly id: string;
-  constructor(config: ProviderConfig, _http: ProviderHttp) {
-    this.id = config.id;
+  readonly capabilities: ProviderCapabilities = {
+    idempotencyKey: false, // SendGrid has no idempotency header or field (sendgrid.md §2)
+    maxRecipients: 1000, // to + cc + bcc across personalizations (sendgrid.md §4)
+    inlineImages: true,
+    tags: true,
+    metadata: true,
+  };
+
+  protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
+    return sendgridRequest(email, this.apiKey());
   }
-  async send(_email: OutboundEmail): Promise<SendReceipt> {
-    throw new Error('sendgrid adapter not implemented yet');
+
+  protected readMessageId(res: ProviderHttpResponse): string | undefined {
+    return readSendgridMessageId(res);
+  }
+
+  protected readFailure(res: ProviderHttpResponse): FailureReading {
+    return readSendgridFailure(res);
+  }
+
+  protected secrets(): Array<Secret | undefined> {
+    return [this.config.apiKey];
+  }
+
+  /** The keep-alive agent keeps sent requests, auth header included: print only the identity. */
+  [inspect.custom](): string {
+    return `SendgridProvider(${this.toString()})`;
+  }
+
+  private apiKey(): string {
+    const key = this.config.apiKey;
+    if (!key || key.isEmpty) throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
+    return key.reveal();
   }
 }

@@ -1,17 +1,62 @@
-// PLACEHOLDER: replaced by the real adapter (issue 2). Throws so that nothing pretends to send.
-import type { ProviderConfig } from '../../config/config.schema';
+import { inspect } from 'node:util';
 import type { OutboundEmail } from '../../domain/email';
-import type { EmailProvider, ProviderCapabilities, SendReceipt } from '../../domain/provider';
-import type { ProviderHttp } from '../http/provider-http';
+import type { ProviderCapabilities } from '../../domain/provider';
+import { ProviderError } from '../../domain/provider-error';
+import type { Secret } from '../../domain/secret';
+import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
+import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
+import {
+  readSparkpostFailure,
+  readSparkpostMessageId,
+  sparkpostTransmissionsPath,
+  toSparkpostTransmission,
+} from './sparkpost.mapper';
 
-export class SparkpostProvider implements EmailProvider {
+/**
+ * SparkPost's Transmissions API with the raw key as `Authorization` (sparkpost.md). The base
+ * URL picks the region: `https://api.sparkpost.com` (default) or `https://api.eu.sparkpost.com`.
+ */
+export class SparkpostProvider extends HttpEmailProvider {
   readonly type = 'sparkpost' as const;
-  readonly capabilities: ProviderCapabilities = { idempotencyKey: false, maxRecipients: 50, inlineImages: false, tags: false, metadata: false };
-  readonly id: string;
-  constructor(config: ProviderConfig, _http: ProviderHttp) {
-    this.id = config.id;
+  readonly capabilities: ProviderCapabilities = {
+    idempotencyKey: false, // SparkPost has no idempotency header or field
+    // SparkPost documents no per-transmission maximum (sparkpost.md §4); 50 is a conservative
+    // choice, the gateway's own default limit.
+    maxRecipients: 50,
+    inlineImages: true,
+    tags: true,
+    metadata: true,
+  };
+
+  protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
+    const key = this.config.apiKey;
+    if (!key) throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
+    return {
+      method: 'POST',
+      path: sparkpostTransmissionsPath(this.http.baseUrl),
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        Authorization: key.reveal(),
+      },
+      body: JSON.stringify(toSparkpostTransmission(email)),
+    };
   }
-  async send(_email: OutboundEmail): Promise<SendReceipt> {
-    throw new Error('sparkpost adapter not implemented yet');
+
+  protected readMessageId(res: ProviderHttpResponse): string | undefined {
+    return readSparkpostMessageId(res);
+  }
+
+  protected readFailure(res: ProviderHttpResponse): FailureReading {
+    return readSparkpostFailure(res);
+  }
+
+  protected secrets(): Array<Secret | undefined> {
+    return [this.config.apiKey];
+  }
+
+  /** The keep-alive agent keeps sent requests, key header included: print only the identity. */
+  [inspect.custom](): string {
+    return `SparkpostProvider(${this.toString()})`;
   }
 }

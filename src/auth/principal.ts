@@ -1,0 +1,11 @@
+import type { Scope } from './auth.decorators';
+
+/** Who signed the request; the auth guard puts it on the request. */
+export interface Principal {
+  keyId: string;
+  scopes: Scope[];
+}
+
+export function principalOf(request: unknown): Principal | undefined {
+  return (request as { principal?: Principal }).principal;
+}

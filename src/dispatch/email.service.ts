@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DispatchConfig, LimitsConfig } from '../config/config.schema';
+import { ConflictError, IdempotencyMismatchError, InvalidInputError, NotFoundError } from '../domain/errors';
+import { newId } from '../domain/id';
+import type { SendRequest } from '../domain/send-request';
+import {
+  EMAIL_STORE,
+  FINAL_STATUSES,
+  type AttemptRecord,
+  type EmailFilter,
+  type EmailRecord,
+  type EmailStore,
+  type IdempotencyClaim,
+} from '../store/email.store';
+import { OutboxWorker } from './outbox.worker';
+import { ProviderRoster } from './provider-roster.service';
+
+export interface Accepted {
+  email: EmailRecord;
+  /** The status the email had when it was first accepted (what the first answer said). */
+  status: 'queued' | 'scheduled';
+  replayed: boolean;
+}
+
+const WAIT_POLL_MS = 500;
+
+/** Accepts, finds, lists and cancels emails. Accepting is storing: the worker sends. */
+@Injectable()
+export class EmailService {
+  constructor(
+    @Inject(EMAIL_STORE) private readonly store: EmailStore,
+    private readonly roster: ProviderRoster,
+    private readonly worker: OutboxWorker,
+    private readonly dispatch: DispatchConfig,
+    readonly limits: LimitsConfig,
+  ) {}
+
+  /** Stores the email durably (answers once committed), or replays an earlier answer for the same Idempotency-Key. */
+  async accept(request: SendRequest, idempotency?: IdempotencyClaim, now = new Date()): Promise<Accepted> {
+    const unknown = (request.providers ?? []).filter((id) => !this.roster.has(id));
+    if (unknown.length) {
+      throw new InvalidInputError([{ field: 'providers', detail: `unknown provider id(s): ${unknown.join(', ')}; known: ${this.roster.ids().join(', ')}` }]);
+    }
+    const sendAt = request.sendAt;
+    if (sendAt && sendAt.getTime() - now.getTime() > this.dispatch.maxScheduleHorizonMs) {
+      throw new InvalidInputError([{ field: 'sendAt', detail: `must be at most ${Math.round(this.dispatch.maxScheduleHorizonMs / 86_400_000)} days ahead` }]);
+    }
+    const scheduled = sendAt !== null && sendAt.getTime() > now.getTime();
+    const id = newId(now.getTime());
+    const result = await this.store.create(
+      {
+        id,
+        message: { ...request.message, id },
+        providers: request.providers,
+        sendAt,
+        dueAt: scheduled ? sendAt : now,
+        status: scheduled ? 'scheduled' : 'queued',
+        createdAt: now,
+      },
+      idempotency,
+    );
+    if (result.kind === 'mismatch') {
+      throw new IdempotencyMismatchError('This Idempotency-Key was used with a different request in the last 24 hours.');
+    }
+    if (result.kind === 'replayed') return { email: result.email, status: result.originalStatus, replayed: true };
+    if (!scheduled) this.worker.wake();
+    return { email: result.email, status: result.email.status as 'queued' | 'scheduled', replayed: false };
+  }
+
+  async get(id: string): Promise<{ email: EmailRecord; attempts: AttemptRecord[] }> {
+    const email = await this.store.get(id);
+    if (!email) throw new NotFoundError(`no email with id ${id}`);
+    return { email, attempts: await this.store.attempts(id) };
+  }
+
+  list(filter: EmailFilter): Promise<EmailRecord[]> {
+    return this.store.list(filter);
+  }
+
+  async cancel(id: string): Promise<EmailRecord> {
+    const email = await this.store.cancel(id, new Date());
+    if (!email) throw new NotFoundError(`no email with id ${id}`);
+    if (email.status !== 'cancelled') throw new ConflictError(`the email is ${email.status}; only queued or scheduled emails can be cancelled`);
+    return email;
+  }
+
+  /**
+   * Resolves when the email reaches a final state (sent, failed, cancelled) or after `seconds`.
+   * Listens to this process's worker and also polls, since another replica may send it.
+   */
+  async waitForFinal(id: string, seconds: number): Promise<EmailRecord | undefined> {
+    const current = await this.store.get(id);
+    if (!current || FINAL_STATUSES.has(current.status) || seconds <= 0) return current;
+    await new Promise<void>((resolve) => {
+      let settled = false;
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        off();
+        clearTimeout(deadline);
+        clearInterval(poll);
+        resolve();
+      };
+      const off = this.worker.onFinal((emailId) => emailId === id && finish());
+      const deadline = setTimeout(finish, seconds * 1000);
+      const poll = setInterval(() => {
+        void this.store.get(id).then((e) => e && FINAL_STATUSES.has(e.status) && finish(), () => undefined);
+      }, WAIT_POLL_MS);
+    });
+    return this.store.get(id);
+  }
+}

@@ -1,0 +1,55 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { Public } from '../auth/auth.decorators';
+import { ProviderRoster } from '../dispatch/provider-roster.service';
+import { StoreHealthIndicator } from './store.health';
+
+/** Kubernetes probes. None of them sends email or calls a provider. */
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly store: StoreHealthIndicator,
+    private readonly roster: ProviderRoster,
+  ) {}
+
+  /** The process answers: nothing else is checked, so a slow dependency never restarts the pod. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** The store answers and is migrated, and the process is not shutting down. Provider outages never fail it. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.store.check()]);
+  }
+
+  /**
+   * One entry per provider from the breakers and recent outcomes. Always 200: `degraded` when
+   * some provider's circuit is open (or it is disabled), `down` when none can send.
+   */
+  @Get('providers')
+  @ApiOkResponse({ description: 'status ok | degraded | down, and each provider' })
+  providers() {
+    const providers = this.roster.list().map((p) => ({
+      id: p.id,
+      type: p.type,
+      status: p.enabled && p.circuit !== 'open' ? 'up' : 'down',
+      enabled: p.enabled,
+      circuit: p.circuit,
+      recentSuccessRate: p.recentSuccessRate,
+      recentOutcomes: p.recentOutcomes,
+      lastError: p.lastError,
+      lastSuccessAt: p.lastSuccessAt,
+    }));
+    const up = providers.filter((p) => p.status === 'up').length;
+    const status = up === providers.length ? 'ok' : up === 0 ? 'down' : 'degraded';
+    return { status, providers };
+  }
+}

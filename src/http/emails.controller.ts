@@ -1,0 +1,74 @@
+import { Body, Controller, Delete, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequireScope } from '../auth/auth.decorators';
+import { EmailService } from '../dispatch/email.service';
+import { parseLegacyRequest, parseSendRequest } from '../domain/send-request';
+import { AcceptedView, EmailPageView, EmailView, emailView } from './email.view';
+import { LegacyEmailDto, ListEmailsQuery, SendEmailDto } from './send-email.dto';
+import { answerSubmission } from './submission';
+import { queryValidation } from './validation.pipe';
+
+const SUBMIT_HEADERS = [
+  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body within 24 h: the first answer again' }),
+  ApiHeader({ name: 'Prefer', required: false, description: 'wait=N (N <= 30): answer 200 once sent or failed, if within N seconds' }),
+];
+
+@ApiTags('emails')
+@Controller()
+export class EmailsController {
+  constructor(private readonly emails: EmailService) {}
+
+  @Post('v1/emails')
+  @RequireScope('send')
+  @ApiAcceptedResponse({ type: AcceptedView, description: 'Stored durably; Location names it' })
+  @ApiOkResponse({ type: EmailView, description: 'With Prefer: wait=N, final within N seconds' })
+  @(SUBMIT_HEADERS[0]) @(SUBMIT_HEADERS[1])
+  send(@Body() body: SendEmailDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return answerSubmission(this.emails, parseSendRequest(body, this.emails.limits), req, reply);
+  }
+
+  /** The original service's call: form or JSON `to, to_name, from, from_name, subject, body`. */
+  @Post('email')
+  @RequireScope('send')
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: LegacyEmailDto })
+  @ApiAcceptedResponse({ type: AcceptedView })
+  @(SUBMIT_HEADERS[0]) @(SUBMIT_HEADERS[1])
+  sendLegacy(@Body() body: LegacyEmailDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return answerSubmission(this.emails, parseLegacyRequest(body, this.emails.limits), req, reply);
+  }
+
+  @Get('v1/emails/:id')
+  @RequireScope('read')
+  @ApiOkResponse({ type: EmailView })
+  async get(@Param('id') id: string): Promise<EmailView> {
+    const { email, attempts } = await this.emails.get(id);
+    return emailView(email, attempts);
+  }
+
+  @Get('v1/emails')
+  @RequireScope('read')
+  @ApiOkResponse({ type: EmailPageView })
+  async list(@Query(queryValidation) q: ListEmailsQuery): Promise<EmailPageView> {
+    const limit = q.limit ?? 50;
+    const items = await this.emails.list({
+      status: q.status,
+      recipient: q.recipient,
+      provider: q.provider,
+      tag: q.tag,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
+      before: q.cursor,
+      limit,
+    });
+    return { items: items.map((e) => emailView(e)), nextCursor: items.length === limit ? items[items.length - 1].id : null };
+  }
+
+  @Delete('v1/emails/:id')
+  @RequireScope('send')
+  @ApiOkResponse({ type: EmailView, description: 'Cancelled; 409 once sending has begun' })
+  async cancel(@Param('id') id: string): Promise<EmailView> {
+    return emailView(await this.emails.cancel(id));
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { DispatchModule } from '../dispatch/dispatch.module';
+import { EmailsController } from './emails.controller';
+import { ProvidersController } from './providers.controller';
+
+/** The REST API: thin controllers over dispatch. */
+@Module({
+  imports: [DispatchModule],
+  controllers: [EmailsController, ProvidersController],
+})
+export class HttpModule {}

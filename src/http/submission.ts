@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from '../auth/principal';
+import { InvalidInputError } from '../domain/errors';
+import type { SendRequest } from '../domain/send-request';
+import type { EmailService } from '../dispatch/email.service';
+import { FINAL_STATUSES } from '../store/email.store';
+import { emailView, type AcceptedView, type EmailView } from './email.view';
+
+const MAX_WAIT_SECONDS = 30;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Answers a send request (new API and the original `POST /email` alike): stores it, then 202
+ * with Location, or with `Prefer: wait=N` 200 once final within N seconds. With an
+ * Idempotency-Key, a repeat answers the first answer with `Idempotent-Replayed: true`.
+ */
+export async function answerSubmission(
+  emails: EmailService,
+  request: SendRequest,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<AcceptedView | EmailView> {
+  const key = req.headers['idempotency-key'];
+  let claim;
+  if (key !== undefined) {
+    if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+      throw new InvalidInputError([{ field: 'Idempotency-Key', detail: 'must be 1 to 255 visible ASCII characters' }]);
+    }
+    const raw = (req as { rawBody?: Buffer }).rawBody ?? Buffer.from(JSON.stringify(req.body ?? null));
+    const requestHash = createHash('sha256').update(`${req.method} ${req.url.split('?')[0]}\n`).update(raw).digest('hex');
+    claim = { scope: principalOf(req)?.keyId ?? '-', key, requestHash };
+  }
+  const accepted = await emails.accept(request, claim);
+  const id = accepted.email.id;
+  void reply.header('Location', `/v1/emails/${id}`);
+  if (accepted.replayed) {
+    void reply.header('Idempotent-Replayed', 'true').status(202);
+    return { id, status: accepted.status };
+  }
+  const wait = preferWait(req.headers.prefer);
+  if (wait !== undefined) {
+    void reply.header('Preference-Applied', `wait=${wait}`);
+    const final = await emails.waitForFinal(id, wait);
+    if (final && FINAL_STATUSES.has(final.status)) {
+      const { attempts } = await emails.get(id);
+      void reply.status(200);
+      return emailView(final, attempts);
+    }
+    void reply.status(202);
+    return { id, status: final?.status ?? accepted.status };
+  }
+  void reply.status(202);
+  return { id, status: accepted.status };
+}
+
+/** RFC 7240 `Prefer: wait=N`, at most 30 seconds. */
+function preferWait(header: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(header) ? header.join(',') : header;
+  const match = text ? /(?:^|[,;\s])wait=(\d+)/i.exec(text) : null;
+  return match ? Math.min(Number(match[1]), MAX_WAIT_SECONDS) : undefined;
+}
