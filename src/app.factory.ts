@@ -3,6 +3,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { SIGNATURE_SECURITY } from './auth/auth.decorators';
+import { installSignedBodyParsers } from './auth/signed-body.parsers';
+import { signatureSecurityScheme, swaggerSigningOptions } from './auth/swagger-signing';
 import type { AppConfig } from './config/config.schema';
 import { ProblemFilter } from './http/problem.filter';
 
@@ -21,6 +24,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
+  installSignedBodyParsers(app);
 
   const document = SwaggerModule.createDocument(
     app,
@@ -28,8 +32,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       .setTitle('Mailover')
       .setDescription('Self-hosted email gateway: send through several providers with failover, durably.')
       .setVersion('1')
+      .addSecurity(SIGNATURE_SECURITY, signatureSecurityScheme)
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', ...swaggerSigningOptions() });
   return app;
 }

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config.schema';
 import { HealthModule } from './health/health.module';
@@ -11,7 +12,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule, HttpModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), LoggingModule, AuthModule, HttpModule, HealthModule],
     };
   }
 }

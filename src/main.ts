@@ -1,4 +1,5 @@
 import { createApp } from './app.factory';
+import { ensureApiKeys } from './auth/first-run-key';
 import { ConfigError, loadConfig } from './config/config.loader';
 import type { AppConfig } from './config/config.schema';
 
@@ -6,6 +7,7 @@ async function main(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
+    ensureApiKeys(config, (text) => process.stdout.write(text));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     process.stderr.write(`mailover: invalid configuration\n${e.problems.join('\n')}\n`);

@@ -1,4 +1,5 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import { ApiSecurity } from '@nestjs/swagger';
 
 export type Scope = 'send' | 'read' | 'admin';
@@ -6,15 +7,43 @@ export type Scope = 'send' | 'read' | 'admin';
 export const SCOPE_METADATA = 'mailover:scope';
 export const PUBLIC_METADATA = 'mailover:public';
 
+/** The OpenAPI security scheme of signed requests (see swagger-signing.ts). */
+export const SIGNATURE_SECURITY = 'mailover-signature';
+
 /**
  * The route needs a signed request from a key with this scope. The guard and the Swagger
  * security entry come from this one decorator, so they cannot drift apart.
  */
 export function RequireScope(scope: Scope): MethodDecorator & ClassDecorator {
-  return applyDecorators(SetMetadata(SCOPE_METADATA, scope), ApiSecurity('mailover-signature'));
+  return applyDecorators(SetMetadata(SCOPE_METADATA, scope), ApiSecurity(SIGNATURE_SECURITY));
 }
 
 /** The route needs no key (health probes). */
 export function Public(): MethodDecorator & ClassDecorator {
   return SetMetadata(PUBLIC_METADATA, true);
 }
+
+export function isPublic(reflector: Reflector, context: ExecutionContext): boolean {
+  return !!reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, [context.getHandler(), context.getClass()]);
+}
+
+export function requiredScope(reflector: Reflector, context: ExecutionContext): Scope | undefined {
+  return reflector.getAllAndOverride<Scope>(SCOPE_METADATA, [context.getHandler(), context.getClass()]);
+}
+
+const keyIds = new WeakMap<object, string>();
+
+/** Called by the guard once the request is authenticated. */
+export function rememberKey(request: object, key: { id: string }): void {
+  keyIds.set(request, key.id);
+}
+
+/** The id of the key that signed this request (after the guard); undefined on public routes. */
+export function keyIdOf(request: object): string | undefined {
+  return keyIds.get(request);
+}
+
+/** Handler parameter: the id of the key that signed the request (to scope idempotency keys, say). */
+export const KeyId = createParamDecorator((_: unknown, context: ExecutionContext) =>
+  keyIdOf(context.switchToHttp().getRequest<object>()),
+);

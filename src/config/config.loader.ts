@@ -43,7 +43,7 @@ export function loadConfig(env: Env = process.env, defaultsFile = DEFAULT_FILE):
     config.rateLimit.perKey[keyId] = typed;
     for (const error of validateSync(typed)) collect(error, `rateLimit.perKey.${keyId}`, problems);
   }
-  checkProviders(config, problems);
+  checkProviders(config, Array.isArray(expanded.providers) ? expanded.providers : [], problems);
   checkAuth(config, problems);
   if (problems.length) throw new ConfigError(problems);
 
@@ -113,16 +113,39 @@ function collect(error: ValidationError, parent: string, problems: string[]): vo
   const isIndex = /^\d+$/.test(error.property);
   const path = isIndex ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
   for (const message of Object.values(error.constraints ?? {})) {
-    problems.push(`${path}: ${message.startsWith(`property ${error.property} `) ? 'is not a known setting' : message}`);
+    const text = message.startsWith(`property ${error.property} `) ? 'is not a known setting' : message.replace(new RegExp(`^${error.property} `), '');
+    const line = `${path}: ${text}`;
+    if (!problems.includes(line)) problems.push(line);
   }
   for (const child of error.children ?? []) collect(child, path, problems);
 }
 
-function checkProviders(config: AppConfig, problems: string[]): void {
+const COMMON_FIELDS = ['id', 'type', 'enabled', 'priority', 'weight', 'timeoutMs', 'concurrency'];
+const HTTP_FIELDS = [...COMMON_FIELDS, 'baseUrl'];
+/** Settings each provider type reads; any other is a mistake worth a line. */
+const FIELDS_BY_TYPE: Record<string, string[]> = {
+  mailgun: [...HTTP_FIELDS, 'apiKey', 'domain'],
+  sendgrid: [...HTTP_FIELDS, 'apiKey'],
+  ses: [...COMMON_FIELDS, 'region', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'endpoint', 'configurationSet'],
+  postmark: [...HTTP_FIELDS, 'serverToken', 'messageStream'],
+  mandrill: [...HTTP_FIELDS, 'apiKey'],
+  sparkpost: [...HTTP_FIELDS, 'apiKey'],
+  resend: [...HTTP_FIELDS, 'apiKey'],
+  smtp: [...COMMON_FIELDS, 'host', 'port', 'secure', 'user', 'pass', 'pool', 'tlsRejectUnauthorized'],
+  sandbox: [...COMMON_FIELDS, 'directory'],
+};
+
+function checkProviders(config: AppConfig, raw: unknown[], problems: string[]): void {
   const seen = new Set<string>();
   (config.providers ?? []).forEach((p, i) => {
     if (p.id && seen.has(p.id)) problems.push(`providers[${i}].id: duplicates another provider's id "${p.id}"`);
     seen.add(p.id);
+    const allowed = FIELDS_BY_TYPE[p.type];
+    const given = raw[i];
+    if (!allowed || !isMapping(given)) return;
+    for (const key of Object.keys(given)) {
+      if (!allowed.includes(key)) problems.push(`providers[${i}].${key}: is not a setting of type ${p.type}`);
+    }
   });
 }
 

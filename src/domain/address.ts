@@ -36,6 +36,7 @@ export function parseAddress(input: unknown): Address | string {
   let email: string;
   let name: string | undefined;
   if (typeof input === 'string') {
+    if (CONTROL_CHARS.test(input)) return 'must not contain control characters';
     const trimmed = input.trim();
     const angle = /^(.*?)\s*<([^<>]*)>$/.exec(trimmed);
     if (angle) {

@@ -5,7 +5,7 @@
  */
 export function parseSendAt(text: string): Date | undefined {
   const s = text.trim();
-  const legacy = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(s);
+  const legacy = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(s);
   if (legacy) {
     const [, y, mo, d, h, mi, se] = legacy.map(Number);
     const date = new Date(Date.UTC(y, mo - 1, d, h, mi, se));

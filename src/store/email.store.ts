@@ -127,7 +127,13 @@ export interface EmailStore {
    * Ends a round: records the attempts and the result, only if `owner` still holds the lease
    * (answers false otherwise and changes nothing). Concurrent calls share commits.
    */
-  finishRound(id: string, owner: string, result: RoundResult, attempts: AttemptRecord[], now: Date): Promise<boolean>;
+  finishRound(
+    id: string,
+    owner: string,
+    result: RoundResult,
+    attempts: AttemptRecord[],
+    now: Date,
+  ): Promise<boolean>;
   /** Gives leased emails back (graceful shutdown): sending -> queued, due now. */
   release(ids: string[], owner: string, now: Date): Promise<void>;
   /** The earliest dueAt among queued/scheduled emails, to sleep until then. */

@@ -1,4 +1,11 @@
-import { type Insertable, type Kysely, Migrator, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
+import {
+  type Insertable,
+  type Kysely,
+  Migrator,
+  type Selectable,
+  type SelectQueryBuilder,
+  sql,
+} from 'kysely';
 import type { Attachment, OutboundEmail } from '../domain/email';
 import { allRecipients } from '../domain/email';
 import type {
@@ -68,7 +75,8 @@ export class KyselyEmailStore implements EmailStore {
 
   async migrate(): Promise<void> {
     const { error } = await (await this.getMigrator()).migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
+    if (error)
+      throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
     this.migrated = true;
   }
 
@@ -100,7 +108,11 @@ export class KyselyEmailStore implements EmailStore {
   }
 
   async get(id: string): Promise<EmailRecord | undefined> {
-    const row = await this.db.selectFrom('emails').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('emails')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && toRecord(row);
   }
 
@@ -198,7 +210,9 @@ export class KyselyEmailStore implements EmailStore {
       );
       return [...expired, ...due];
     });
-    return rows.map(toRecord).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || cmp(a.id, b.id));
+    return rows
+      .map(toRecord)
+      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || cmp(a.id, b.id));
   }
 
   async release(ids: string[], owner: string, now: Date): Promise<void> {
@@ -245,7 +259,9 @@ export class KyselyEmailStore implements EmailStore {
         .insertInto('provider_switches')
         .values(row)
         .onConflict((oc) =>
-          oc.column('provider_id').doUpdateSet({ disabled: row.disabled, updated_at: row.updated_at }),
+          oc
+            .column('provider_id')
+            .doUpdateSet({ disabled: row.disabled, updated_at: row.updated_at }),
         )
         .execute(),
     );
@@ -253,7 +269,10 @@ export class KyselyEmailStore implements EmailStore {
 
   async purgeIdempotencyKeys(before: Date): Promise<number> {
     const result = await this.inTransaction((trx) =>
-      trx.deleteFrom('idempotency_keys').where('created_at', '<', before.getTime()).executeTakeFirst(),
+      trx
+        .deleteFrom('idempotency_keys')
+        .where('created_at', '<', before.getTime())
+        .executeTakeFirst(),
     );
     return Number(result.numDeletedRows);
   }
@@ -356,7 +375,8 @@ export class KyselyEmailStore implements EmailStore {
         for (const r of inserted) won.add(keyOf(r.scope, r.key, r.email_id));
       }
       for (const c of keyed) {
-        if (!won.has(keyOf(c.idempotency!.scope, c.idempotency!.key, c.email.id))) losers.add(c.index);
+        if (!won.has(keyOf(c.idempotency!.scope, c.idempotency!.key, c.email.id)))
+          losers.add(c.index);
       }
     }
 
@@ -367,7 +387,12 @@ export class KyselyEmailStore implements EmailStore {
     );
     for (const c of fresh) results[c.index] = { kind: 'created', email: newRecord(c.email) };
 
-    if (losers.size > 0) await this.answerRepeats(trx, creates.filter((c) => losers.has(c.index)), results);
+    if (losers.size > 0)
+      await this.answerRepeats(
+        trx,
+        creates.filter((c) => losers.has(c.index)),
+        results,
+      );
 
     finishes.sort((a, b) => cmp(a.id, b.id));
     const attemptRows: Array<Insertable<StoreTables['attempts']>> = [];
@@ -426,7 +451,9 @@ export class KyselyEmailStore implements EmailStore {
     for (const chunk of chunks(recipients, () => 1, ROWS_PER_INSERT, Infinity)) {
       await trx.insertInto('email_recipients').values(chunk).execute();
     }
-    const tags = emails.flatMap((e) => [...new Set(e.message.tags)].map((tag) => ({ tag, email_id: e.id })));
+    const tags = emails.flatMap((e) =>
+      [...new Set(e.message.tags)].map((tag) => ({ tag, email_id: e.id })),
+    );
     for (const chunk of chunks(tags, () => 1, ROWS_PER_INSERT, Infinity)) {
       await trx.insertInto('email_tags').values(chunk).execute();
     }
@@ -472,8 +499,13 @@ export class KyselyEmailStore implements EmailStore {
         continue;
       }
       const email = emailById.get(key.email_id);
-      if (!email) throw new Error(`idempotency key ${claim.key} names a missing email ${key.email_id}`);
-      results[r.index] = { kind: 'replayed', email: toRecord(email), originalStatus: key.original_status };
+      if (!email)
+        throw new Error(`idempotency key ${claim.key} names a missing email ${key.email_id}`);
+      results[r.index] = {
+        kind: 'replayed',
+        email: toRecord(email),
+        originalStatus: key.original_status,
+      };
     }
   }
 
@@ -520,7 +552,12 @@ async function savepoint<T>(trx: Db, name: string, work: () => Promise<T>): Prom
 }
 
 /** Splits rows into runs of at most `maxRows` rows and (past the first row) `maxWeight` weight. */
-function* chunks<T>(rows: T[], weigh: (row: T) => number, maxRows: number, maxWeight: number): Generator<T[]> {
+function* chunks<T>(
+  rows: T[],
+  weigh: (row: T) => number,
+  maxRows: number,
+  maxWeight: number,
+): Generator<T[]> {
   let chunk: T[] = [];
   let weight = 0;
   for (const row of rows) {
@@ -556,10 +593,15 @@ export function encodeMessage(message: OutboundEmail): string {
 }
 
 export function decodeMessage(json: string): OutboundEmail {
-  const stored = JSON.parse(json) as Omit<OutboundEmail, 'attachments'> & { attachments: StoredAttachment[] };
+  const stored = JSON.parse(json) as Omit<OutboundEmail, 'attachments'> & {
+    attachments: StoredAttachment[];
+  };
   return {
     ...stored,
-    attachments: stored.attachments.map((a) => ({ ...a, content: Buffer.from(a.content, 'base64') })),
+    attachments: stored.attachments.map((a) => ({
+      ...a,
+      content: Buffer.from(a.content, 'base64'),
+    })),
   };
 }
 

@@ -95,13 +95,18 @@ export class MailgunFake extends FakeHttpServer {
   }
 
   private forbidden(): FakeResponse {
-    return { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Forbidden' };
+    return {
+      status: 401,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: 'Forbidden',
+    };
   }
 }
 
 /** The 400 texts of mailgun.md §4 / [SEND] for a form that Mailgun would refuse. */
 function validate(form: FormData, mime: boolean): string | undefined {
-  const text = (name: string) => form.getAll(name).filter((v): v is string => typeof v === 'string');
+  const text = (name: string) =>
+    form.getAll(name).filter((v): v is string => typeof v === 'string');
   const from = text('from');
   if (!from.length || !from[0].trim()) return 'from parameter is missing';
   if (!from.every((v) => splitAddressList(v).every((a) => ADDRESS.test(a)))) {

@@ -10,13 +10,21 @@ interface SendgridError {
 const HELP = 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html';
 
 /** `{"errors":[{message, field, help}]}`, SendGrid's error body (sendgrid.md §4). */
-const errors = (status: number, list: SendgridError[], headers?: Record<string, string>): FakeResponse => ({
+const errors = (
+  status: number,
+  list: SendgridError[],
+  headers?: Record<string, string>,
+): FakeResponse => ({
   status,
   headers,
   body: { errors: list },
 });
-const one = (status: number, message: string, field: string | null = null, help: string | null = null) =>
-  errors(status, [{ message, field, help }]);
+const one = (
+  status: number,
+  message: string,
+  field: string | null = null,
+  help: string | null = null,
+) => errors(status, [{ message, field, help }]);
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -46,9 +54,12 @@ export class SendgridFake extends FakeHttpServer {
     const problems = validate(req.json as Record<string, unknown>);
     if (problems.length) return errors(400, problems);
     this.lastMessageId = randomBytes(16).toString('base64url').slice(0, 22);
-    const sandbox = (req.json as { mail_settings?: { sandbox_mode?: { enable?: unknown } } }).mail_settings
-      ?.sandbox_mode?.enable;
-    return { status: sandbox === true ? 200 : 202, headers: { 'x-message-id': this.lastMessageId } };
+    const sandbox = (req.json as { mail_settings?: { sandbox_mode?: { enable?: unknown } } })
+      .mail_settings?.sandbox_mode?.enable;
+    return {
+      status: sandbox === true ? 200 : 202,
+      headers: { 'x-message-id': this.lastMessageId },
+    };
   }
 
   protected faultResponse(
@@ -115,13 +126,21 @@ function validate(mail: Record<string, unknown>): SendgridError[] {
         const list = p?.[kind];
         if (list === undefined) continue;
         if (!Array.isArray(list)) {
-          add(`The ${kind} field must be an array.`, `personalizations.${i}.${kind}`, `message.personalizations.${kind}`);
+          add(
+            `The ${kind} field must be an array.`,
+            `personalizations.${i}.${kind}`,
+            `message.personalizations.${kind}`,
+          );
           continue;
         }
         list.forEach((a: { email?: unknown }, j) => {
           const email = typeof a?.email === 'string' ? a.email : '';
           if (!EMAIL.test(email)) {
-            add('Does not contain a valid address.', `personalizations.${i}.${kind}.${j}.email`, `message.personalizations.${kind}`);
+            add(
+              'Does not contain a valid address.',
+              `personalizations.${i}.${kind}.${j}.email`,
+              `message.personalizations.${kind}`,
+            );
             return;
           }
           const key = email.toLowerCase();
@@ -167,7 +186,11 @@ function validate(mail: Record<string, unknown>): SendgridError[] {
   } else if (Array.isArray(content)) {
     const types = content.map((c: { type?: unknown }) => c?.type);
     if (types.includes('text/plain') && types.indexOf('text/plain') !== 0) {
-      add('The text/plain content type must be first, followed by text/html.', 'content', 'message.content');
+      add(
+        'The text/plain content type must be first, followed by text/html.',
+        'content',
+        'message.content',
+      );
     }
   }
 
@@ -175,26 +198,53 @@ function validate(mail: Record<string, unknown>): SendgridError[] {
     const list = Array.isArray(mail.attachments) ? mail.attachments : [];
     list.forEach((a: { content?: unknown; filename?: unknown; disposition?: unknown }, i) => {
       if (typeof a?.content !== 'string' || !a.content || !BASE64.test(a.content)) {
-        add('The attachment content must be base64 encoded.', `attachments.${i}.content`, 'message.attachments.content');
+        add(
+          'The attachment content must be base64 encoded.',
+          `attachments.${i}.content`,
+          'message.attachments.content',
+        );
       }
       if (typeof a?.filename !== 'string' || !a.filename) {
-        add('The attachment filename parameter is required.', `attachments.${i}.filename`, 'message.attachments.filename');
+        add(
+          'The attachment filename parameter is required.',
+          `attachments.${i}.filename`,
+          'message.attachments.filename',
+        );
       }
-      if (a?.disposition !== undefined && a.disposition !== 'inline' && a.disposition !== 'attachment') {
-        add('The disposition must be either inline or attachment.', `attachments.${i}.disposition`, 'message.attachments.disposition');
+      if (
+        a?.disposition !== undefined &&
+        a.disposition !== 'inline' &&
+        a.disposition !== 'attachment'
+      ) {
+        add(
+          'The disposition must be either inline or attachment.',
+          `attachments.${i}.disposition`,
+          'message.attachments.disposition',
+        );
       }
     });
   }
 
   if (mail.categories !== undefined) {
     const list = Array.isArray(mail.categories) ? mail.categories : [];
-    if (list.length > 10) add('Too many categories. You may only have 10 categories per email.', 'categories', 'message.categories');
-    if (new Set(list).size !== list.length) add('The categories must be unique.', 'categories', 'message.categories');
+    if (list.length > 10)
+      add(
+        'Too many categories. You may only have 10 categories per email.',
+        'categories',
+        'message.categories',
+      );
+    if (new Set(list).size !== list.length)
+      add('The categories must be unique.', 'categories', 'message.categories');
   }
 
-  const sandbox = (mail.mail_settings as { sandbox_mode?: { enable?: unknown } } | undefined)?.sandbox_mode;
+  const sandbox = (mail.mail_settings as { sandbox_mode?: { enable?: unknown } } | undefined)
+    ?.sandbox_mode;
   if (sandbox && typeof sandbox.enable !== 'boolean') {
-    add('The sandbox mode enable param should be a boolean value.', 'mail_settings.sandbox_mode.enable', 'message.mail_settings');
+    add(
+      'The sandbox mode enable param should be a boolean value.',
+      'mail_settings.sandbox_mode.enable',
+      'message.mail_settings',
+    );
   }
   return out;
 }

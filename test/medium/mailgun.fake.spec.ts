@@ -6,7 +6,8 @@ import { MailgunFake } from '../fakes/mailgun.fake';
 
 const API_KEY = 'key-medium-mailgun-5e1d';
 const DOMAIN = 'mg.acme.test';
-const basic = (user: string, key: string) => `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}`;
+const basic = (user: string, key: string) =>
+  `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}`;
 
 function validForm(): FormData {
   const form = new FormData();
@@ -14,7 +15,11 @@ function validForm(): FormData {
   form.append('to', 'Ann Lee <ann@example.com>, bob@example.com');
   form.append('subject', 'Hello');
   form.append('text', 'Hi');
-  form.append('attachment', new Blob([new Uint8Array([1, 2, 3])], { type: 'application/pdf' }), 'a.pdf');
+  form.append(
+    'attachment',
+    new Blob([new Uint8Array([1, 2, 3])], { type: 'application/pdf' }),
+    'a.pdf',
+  );
   return form;
 }
 
@@ -28,8 +33,12 @@ describe('mailgun fake (medium)', () => {
   afterAll(() => fake.stop());
   afterEach(() => fake.heal());
 
-  const post = (body: FormData | string, authorization = basic('api', API_KEY), target = url, headers: Record<string, string> = {}) =>
-    fetch(target, { method: 'POST', headers: { authorization, ...headers }, body });
+  const post = (
+    body: FormData | string,
+    authorization = basic('api', API_KEY),
+    target = url,
+    headers: Record<string, string> = {},
+  ) => fetch(target, { method: 'POST', headers: { authorization, ...headers }, body });
 
   it('answers 200 {id, message} with a fresh <...@domain> id each time', async () => {
     const first = await post(validForm());
@@ -63,10 +72,13 @@ describe('mailgun fake (medium)', () => {
   });
 
   it('refuses a body that is not multipart/form-data', async () => {
-    const res = await post(JSON.stringify({ from: 'a@b.c' }), basic('api', API_KEY), url, { 'content-type': 'application/json' });
+    const res = await post(JSON.stringify({ from: 'a@b.c' }), basic('api', API_KEY), url, {
+      'content-type': 'application/json',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
-      message: "Invalid request content type. Expecting 'multipart/form-data' but got 'application/json'",
+      message:
+        "Invalid request content type. Expecting 'multipart/form-data' but got 'application/json'",
     });
   });
 
@@ -88,7 +100,9 @@ describe('mailgun fake (medium)', () => {
     form.append('cc', 'not-an-address');
     const res = await post(form);
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ message: 'cc parameter is not a valid address. please check documentation' });
+    expect(await res.json()).toEqual({
+      message: 'cc parameter is not a valid address. please check documentation',
+    });
   });
 
   it('answers a rate-limit fault with 429 and a future X-RateLimit-Reset', async () => {
@@ -96,7 +110,9 @@ describe('mailgun fake (medium)', () => {
     const res = await post(validForm());
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('x-ratelimit-reset')) * 1000).toBeGreaterThan(Date.now());
-    expect(((await res.json()) as { message: string }).message).toMatch(/request limit exceeded, try again after .+ UTC$/);
+    expect(((await res.json()) as { message: string }).message).toMatch(
+      /request limit exceeded, try again after .+ UTC$/,
+    );
   });
 
   it('answers the other faults in Mailgun shapes', async () => {
@@ -106,7 +122,10 @@ describe('mailgun fake (medium)', () => {
 
     fake.inject({ kind: 'reject-recipient' }, 1);
     res = await post(validForm());
-    expect([res.status, await res.json()]).toEqual([400, { message: 'to parameter is not a valid address. please check documentation' }]);
+    expect([res.status, await res.json()]).toEqual([
+      400,
+      { message: 'to parameter is not a valid address. please check documentation' },
+    ]);
 
     fake.inject({ kind: 'garbage' }, 1);
     res = await post(validForm());
@@ -116,9 +135,30 @@ describe('mailgun fake (medium)', () => {
 
   it('takes a base URL configured with /v3 on it (the EU host spelled the mailgun-go way)', async () => {
     const baseUrl = `${fake.url}/v3`;
-    const config = plainToInstance(ProviderConfig, { id: 'mg-eu', type: 'mailgun', baseUrl, apiKey: API_KEY, domain: DOMAIN });
-    const provider = new MailgunProvider(config, new ProviderHttp({ providerId: 'mg-eu', baseUrl, timeoutMs: 1000, maxSockets: 1 }));
-    const email = { id: '01JD0000000000000000000009', from: { email: 'support@acme.test' }, to: [{ email: 'ann@example.com' }], cc: [], bcc: [], subject: 'Hi', text: 'Hi', headers: {}, attachments: [], tags: [], metadata: {} };
+    const config = plainToInstance(ProviderConfig, {
+      id: 'mg-eu',
+      type: 'mailgun',
+      baseUrl,
+      apiKey: API_KEY,
+      domain: DOMAIN,
+    });
+    const provider = new MailgunProvider(
+      config,
+      new ProviderHttp({ providerId: 'mg-eu', baseUrl, timeoutMs: 1000, maxSockets: 1 }),
+    );
+    const email = {
+      id: '01JD0000000000000000000009',
+      from: { email: 'support@acme.test' },
+      to: [{ email: 'ann@example.com' }],
+      cc: [],
+      bcc: [],
+      subject: 'Hi',
+      text: 'Hi',
+      headers: {},
+      attachments: [],
+      tags: [],
+      metadata: {},
+    };
     try {
       const receipt = await provider.send(email);
       expect(receipt.messageId).toBe(fake.lastMessageId);

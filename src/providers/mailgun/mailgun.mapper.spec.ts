@@ -35,30 +35,45 @@ function email(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
   };
 }
 
-const res = (status: number, text: string, headers: Record<string, string> = {}): ProviderHttpResponse => ({
+const res = (
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): ProviderHttpResponse => ({
   status,
   text,
   headers,
 });
 
-const bytes = async (part: FormDataEntryValue | null) =>
+const bytes = async (part: unknown) =>
   Buffer.from(await (part as Blob).arrayBuffer()).toString('hex');
 
 describe('mailgun mapper', () => {
   describe('request', () => {
     it('posts to /v3/{domain}/messages on the US or EU host, without doubling a configured /v3', () => {
-      expect(mailgunMessagesPath('mg.acme.test', 'https://api.mailgun.net')).toBe('/v3/mg.acme.test/messages');
-      expect(mailgunMessagesPath('mg.acme.test', 'https://api.eu.mailgun.net')).toBe('/v3/mg.acme.test/messages');
-      expect(mailgunMessagesPath('mg.acme.test', 'https://api.eu.mailgun.net/v3')).toBe('/mg.acme.test/messages');
+      expect(mailgunMessagesPath('mg.acme.test', 'https://api.mailgun.net')).toBe(
+        '/v3/mg.acme.test/messages',
+      );
+      expect(mailgunMessagesPath('mg.acme.test', 'https://api.eu.mailgun.net')).toBe(
+        '/v3/mg.acme.test/messages',
+      );
+      expect(mailgunMessagesPath('mg.acme.test', 'https://api.eu.mailgun.net/v3')).toBe(
+        '/mg.acme.test/messages',
+      );
       expect(mailgunMessagesPath('a/b', '')).toBe('/v3/a%2Fb/messages');
     });
 
     it('authenticates with Basic api:<key>', () => {
-      expect(mailgunAuthorization('key-123')).toBe(`Basic ${Buffer.from('api:key-123').toString('base64')}`);
+      expect(mailgunAuthorization('key-123')).toBe(
+        `Basic ${Buffer.from('api:key-123').toString('base64')}`,
+      );
       const req = mailgunRequest(email(), { domain: 'mg.acme.test', apiKey: 'key-123' });
       expect(req.method).toBe('POST');
       expect(req.path).toBe('/v3/mg.acme.test/messages');
-      expect(req.headers).toEqual({ Authorization: mailgunAuthorization('key-123'), Accept: 'application/json' });
+      expect(req.headers).toEqual({
+        Authorization: mailgunAuthorization('key-123'),
+        Accept: 'application/json',
+      });
       expect(req.body).toBeInstanceOf(FormData);
     });
 
@@ -93,9 +108,25 @@ describe('mailgun mapper', () => {
 
     it('leaves out what a text-only message does not have', () => {
       const form = mailgunForm(
-        email({ cc: [], bcc: [], replyTo: undefined, html: undefined, headers: {}, attachments: [], tags: [], metadata: {} }),
+        email({
+          cc: [],
+          bcc: [],
+          replyTo: undefined,
+          html: undefined,
+          headers: {},
+          attachments: [],
+          tags: [],
+          metadata: {},
+        }),
       );
-      expect([...form.keys()].sort()).toEqual(['from', 'subject', 'text', 'to', 'to', 'v:mailover_id']);
+      expect([...form.keys()].sort()).toEqual([
+        'from',
+        'subject',
+        'text',
+        'to',
+        'to',
+        'v:mailover_id',
+      ]);
     });
 
     it('lets mailover_id win over a metadata entry of the same name', () => {
@@ -122,16 +153,24 @@ describe('mailgun mapper', () => {
     const message = (text: string) => JSON.stringify({ message: text });
 
     it.each([
-      [400, message('to parameter is not a valid address. please check documentation'), 'permanent'],
+      [
+        400,
+        message('to parameter is not a valid address. please check documentation'),
+        'permanent',
+      ],
       [400, message("Need at least one of 'text' or 'html' parameters specified"), 'permanent'],
       [
         400,
-        message('Domain acme.test is not allowed to send: The domain is unverified and requires DNS configuration.'),
+        message(
+          'Domain acme.test is not allowed to send: The domain is unverified and requires DNS configuration.',
+        ),
         'provider',
       ],
       [
         400,
-        message('Sandbox subdomains are for test purposes only. Please add your own domain or add the address to authorized recipients in Account Settings.'),
+        message(
+          'Sandbox subdomains are for test purposes only. Please add your own domain or add the address to authorized recipients in Account Settings.',
+        ),
         'provider',
       ],
       [401, 'Forbidden', 'provider'],
@@ -139,7 +178,13 @@ describe('mailgun mapper', () => {
       [403, message('Domain acme.test is not allowed to send large batches yet'), 'provider'],
       [404, message('Domain not found: acme.test'), 'provider'],
       [413, 'request size exceeds 52.4MiB limit', 'permanent'],
-      [429, message('Domain acme.test is not allowed to send: request limit exceeded, try again after 120 seconds'), 'retryable'],
+      [
+        429,
+        message(
+          'Domain acme.test is not allowed to send: request limit exceeded, try again after 120 seconds',
+        ),
+        'retryable',
+      ],
       [500, message('Internal Server Error'), 'retryable'],
       [502, '<html><body>Bad Gateway</body></html>', 'retryable'],
     ])('HTTP %i %s is %s', (status, body, kind) => {
@@ -147,18 +192,40 @@ describe('mailgun mapper', () => {
     });
 
     it("keeps Mailgun's own text, JSON or bare", () => {
-      expect(readMailgunFailure(res(401, 'Forbidden'))).toEqual({ kind: 'provider', message: 'Forbidden', retryAfterMs: undefined });
-      expect(readMailgunFailure(res(404, message('Domain not found: acme.test'))).message).toBe('Domain not found: acme.test');
+      expect(readMailgunFailure(res(401, 'Forbidden'))).toEqual({
+        kind: 'provider',
+        message: 'Forbidden',
+        retryAfterMs: undefined,
+      });
+      expect(readMailgunFailure(res(404, message('Domain not found: acme.test'))).message).toBe(
+        'Domain not found: acme.test',
+      );
       expect(readMailgunFailure(res(503, '')).message).toBe('HTTP 503');
     });
 
     it('reads the 429 wait from X-RateLimit-Reset (epoch seconds), else from the message', () => {
       const headers = { 'x-ratelimit-reset': String(NOW / 1000 + 3.5) };
-      expect(readMailgunFailure(res(429, message('request limit exceeded'), headers), NOW).retryAfterMs).toBe(3500);
-      const dated = message('Domain acme.test is not allowed to send: request limit exceeded, try again after Mon, 20 Dec 2021 20:33:21 UTC');
+      expect(
+        readMailgunFailure(res(429, message('request limit exceeded'), headers), NOW).retryAfterMs,
+      ).toBe(3500);
+      const dated = message(
+        'Domain acme.test is not allowed to send: request limit exceeded, try again after Mon, 20 Dec 2021 20:33:21 UTC',
+      );
       expect(readMailgunFailure(res(429, dated), NOW).retryAfterMs).toBe(21_000);
-      expect(mailgunRetryAfterMs({}, 'account-requests-per-sec limit exceeded, try again after 120 seconds', NOW)).toBe(120_000);
-      expect(mailgunRetryAfterMs({ 'x-ratelimit-reset': String(NOW / 1000 - 10) }, 'limit exceeded', NOW)).toBeUndefined();
+      expect(
+        mailgunRetryAfterMs(
+          {},
+          'account-requests-per-sec limit exceeded, try again after 120 seconds',
+          NOW,
+        ),
+      ).toBe(120_000);
+      expect(
+        mailgunRetryAfterMs(
+          { 'x-ratelimit-reset': String(NOW / 1000 - 10) },
+          'limit exceeded',
+          NOW,
+        ),
+      ).toBeUndefined();
       expect(readMailgunFailure(res(500, message('x'), headers), NOW).retryAfterMs).toBeUndefined();
     });
   });

@@ -51,7 +51,8 @@ export function resendTagText(text: string): string {
 export function resendTags(email: OutboundEmail): ResendEmail['tags'] {
   const tags = new Map<string, string>();
   for (const tag of email.tags) tags.set(resendTagText(tag), 'true');
-  for (const [name, value] of Object.entries(email.metadata)) tags.set(resendTagText(name), resendTagText(value));
+  for (const [name, value] of Object.entries(email.metadata))
+    tags.set(resendTagText(name), resendTagText(value));
   tags.set(MAILOVER_ID_KEY, resendTagText(email.id));
   tags.delete('');
   return [...tags].map(([name, value]) => ({ name, value }));
@@ -88,7 +89,11 @@ export function resendEmail(email: OutboundEmail): ResendEmail {
  * send has one: Resend then answers a retry of the same payload within 24 h with the original
  * response instead of sending again (resend.md §1, §3).
  */
-export function resendRequest(email: OutboundEmail, apiKey: string, ctx: SendContext = {}): ProviderHttpRequest {
+export function resendRequest(
+  email: OutboundEmail,
+  apiKey: string,
+  ctx: SendContext = {},
+): ProviderHttpRequest {
   const headers: Record<string, string> = {
     Authorization: `Bearer ${apiKey}`,
     'Content-Type': 'application/json',
@@ -145,7 +150,8 @@ interface ResendErrorBody {
 export function readResendFailure(res: ProviderHttpResponse): FailureReading {
   const body = tryJson<ResendErrorBody>(res.text);
   const name = typeof body?.name === 'string' ? body.name : undefined;
-  const message = typeof body?.message === 'string' ? body.message : res.text.trim() || `HTTP ${res.status}`;
+  const message =
+    typeof body?.message === 'string' ? body.message : res.text.trim() || `HTTP ${res.status}`;
   return {
     kind: resendKind(res.status, name),
     message,
@@ -171,5 +177,7 @@ export function resendRetryAfterMs(headers: Record<string, string>): number | un
   const after = retryAfterMs(headers);
   if (after !== undefined && after > 0) return after;
   const reset = Number(headers['ratelimit-reset']);
-  return headers['ratelimit-reset'] && Number.isFinite(reset) && reset > 0 ? Math.round(reset * 1000) : undefined;
+  return headers['ratelimit-reset'] && Number.isFinite(reset) && reset > 0
+    ? Math.round(reset * 1000)
+    : undefined;
 }

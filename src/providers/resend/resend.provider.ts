@@ -41,7 +41,8 @@ export class ResendProvider extends HttpEmailProvider {
 
   private apiKey(): string {
     const key = this.config.apiKey;
-    if (!key || key.isEmpty) throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
+    if (!key || key.isEmpty)
+      throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
     return key.reveal();
   }
 }

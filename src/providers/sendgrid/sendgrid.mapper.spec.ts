@@ -33,7 +33,11 @@ function email(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
   };
 }
 
-const res = (status: number, text: string, headers: Record<string, string> = {}): ProviderHttpResponse => ({
+const res = (
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): ProviderHttpResponse => ({
   status,
   text,
   headers,
@@ -72,8 +76,19 @@ describe('sendgrid mapper', () => {
         ],
         headers: { 'X-Campaign': 'nov' },
         attachments: [
-          { content: PDF.toString('base64'), filename: 'receipt.pdf', type: 'application/pdf', disposition: 'attachment' },
-          { content: PNG.toString('base64'), filename: 'logo.png', type: 'image/png', disposition: 'inline', content_id: 'logo' },
+          {
+            content: PDF.toString('base64'),
+            filename: 'receipt.pdf',
+            type: 'application/pdf',
+            disposition: 'attachment',
+          },
+          {
+            content: PNG.toString('base64'),
+            filename: 'logo.png',
+            type: 'image/png',
+            disposition: 'inline',
+            content_id: 'logo',
+          },
         ],
         categories: ['receipt', 'nov'],
       });
@@ -81,7 +96,16 @@ describe('sendgrid mapper', () => {
 
     it('leaves out what a text-only message does not have', () => {
       const mail = sendgridMail(
-        email({ cc: [], bcc: [], replyTo: undefined, html: undefined, headers: {}, attachments: [], tags: [], metadata: {} }),
+        email({
+          cc: [],
+          bcc: [],
+          replyTo: undefined,
+          html: undefined,
+          headers: {},
+          attachments: [],
+          tags: [],
+          metadata: {},
+        }),
       );
       expect(mail).toEqual({
         personalizations: [
@@ -113,18 +137,24 @@ describe('sendgrid mapper', () => {
 
     it('lets mailover_id win over a metadata entry of the same name', () => {
       const mail = sendgridMail(email({ metadata: { mailover_id: 'spoofed' } }));
-      expect(mail.personalizations[0].custom_args).toEqual({ mailover_id: '01JD0000000000000000000001' });
+      expect(mail.personalizations[0].custom_args).toEqual({
+        mailover_id: '01JD0000000000000000000001',
+      });
     });
   });
 
   describe('success answer', () => {
     it('reads the id from the X-Message-Id header of the empty 202', () => {
-      expect(readSendgridMessageId(res(202, '', { 'x-message-id': 'W9xYzAbCdEfGhIjKlMnOpQ' }))).toBe('W9xYzAbCdEfGhIjKlMnOpQ');
+      expect(
+        readSendgridMessageId(res(202, '', { 'x-message-id': 'W9xYzAbCdEfGhIjKlMnOpQ' })),
+      ).toBe('W9xYzAbCdEfGhIjKlMnOpQ');
     });
 
     it('finds no id without the header, whatever the body says', () => {
       expect(readSendgridMessageId(res(202, ''))).toBeUndefined();
-      expect(readSendgridMessageId(res(202, '{"id":"x"}', { 'x-message-id': ' ' }))).toBeUndefined();
+      expect(
+        readSendgridMessageId(res(202, '{"id":"x"}', { 'x-message-id': ' ' })),
+      ).toBeUndefined();
     });
   });
 
@@ -133,11 +163,19 @@ describe('sendgrid mapper', () => {
       JSON.stringify({ errors: [{ message, field, help: null }] });
 
     it.each([
-      [400, body('Does not contain a valid address.', 'personalizations.0.to.0.email'), 'permanent'],
+      [
+        400,
+        body('Does not contain a valid address.', 'personalizations.0.to.0.email'),
+        'permanent',
+      ],
       [400, body('The subject is required.', 'subject'), 'permanent'],
       [401, body('The provided authorization grant is invalid, expired, or revoked'), 'provider'],
       [401, body('authorization required'), 'provider'],
-      [403, body('The from address does not match a verified Sender Identity.', 'from'), 'provider'],
+      [
+        403,
+        body('The from address does not match a verified Sender Identity.', 'from'),
+        'provider',
+      ],
       [403, body('access forbidden'), 'provider'],
       [404, body('not found'), 'provider'],
       [405, body('method not allowed'), 'provider'],
@@ -152,7 +190,11 @@ describe('sendgrid mapper', () => {
     it("keeps every one of SendGrid's messages, with the field it names", () => {
       const text = JSON.stringify({
         errors: [
-          { message: 'Does not contain a valid address.', field: 'personalizations.0.to.0.email', help: 'http://x' },
+          {
+            message: 'Does not contain a valid address.',
+            field: 'personalizations.0.to.0.email',
+            help: 'http://x',
+          },
           { message: 'The subject is required.', field: 'subject', help: null },
           { message: 'Something general.', field: null },
         ],
@@ -166,8 +208,14 @@ describe('sendgrid mapper', () => {
 
     it('reads the 429 wait from X-RateLimit-Reset (epoch seconds)', () => {
       const now = 1_700_000_000_000;
-      const headers = { 'x-ratelimit-limit': '600', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1700000002' };
-      expect(readSendgridFailure(res(429, body('too many requests'), headers), now).retryAfterMs).toBe(2000);
+      const headers = {
+        'x-ratelimit-limit': '600',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': '1700000002',
+      };
+      expect(
+        readSendgridFailure(res(429, body('too many requests'), headers), now).retryAfterMs,
+      ).toBe(2000);
       expect(sendgridRetryAfterMs({ 'x-ratelimit-reset': '1699999999' }, now)).toBeUndefined();
       expect(sendgridRetryAfterMs({}, now)).toBeUndefined();
       expect(readSendgridFailure(res(500, body('x'), headers), now).retryAfterMs).toBeUndefined();

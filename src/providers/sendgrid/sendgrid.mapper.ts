@@ -39,7 +39,8 @@ export interface SendgridMail {
   categories?: string[];
 }
 
-const address = (a: Address): SendgridAddress => (a.name ? { email: a.email, name: a.name } : { email: a.email });
+const address = (a: Address): SendgridAddress =>
+  a.name ? { email: a.email, name: a.name } : { email: a.email };
 
 /**
  * The message as one personalization. SendGrid refuses an address that appears twice across
@@ -126,7 +127,9 @@ export function readSendgridFailure(res: ProviderHttpResponse, now = Date.now())
   const texts = Array.isArray(errors)
     ? errors
         .filter((e) => typeof e?.message === 'string')
-        .map((e) => (typeof e.field === 'string' && e.field ? `${e.message} (${e.field})` : String(e.message)))
+        .map((e) =>
+          typeof e.field === 'string' && e.field ? `${e.message} (${e.field})` : String(e.message),
+        )
     : [];
   const message = texts.length ? texts.join('; ') : res.text.trim() || `HTTP ${res.status}`;
   return {
@@ -152,8 +155,12 @@ function sendgridKind(status: number): FailureKind {
 }
 
 /** `X-RateLimit-Reset` is Unix epoch seconds ([RL], sendgrid.md §4). */
-export function sendgridRetryAfterMs(headers: Record<string, string>, now = Date.now()): number | undefined {
+export function sendgridRetryAfterMs(
+  headers: Record<string, string>,
+  now = Date.now(),
+): number | undefined {
   const reset = Number(headers['x-ratelimit-reset']);
-  if (!headers['x-ratelimit-reset'] || !Number.isFinite(reset) || reset * 1000 <= now) return undefined;
+  if (!headers['x-ratelimit-reset'] || !Number.isFinite(reset) || reset * 1000 <= now)
+    return undefined;
   return Math.ceil(reset * 1000 - now);
 }

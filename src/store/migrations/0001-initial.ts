@@ -43,7 +43,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // The list filters, each ending in id so "newest first" reads the index in order.
   await db.schema.createIndex('emails_status').on('emails').columns(['status', 'id']).execute();
-  await db.schema.createIndex('emails_provider').on('emails').columns(['provider_id', 'id']).execute();
+  await db.schema
+    .createIndex('emails_provider')
+    .on('emails')
+    .columns(['provider_id', 'id'])
+    .execute();
   await db.schema.createIndex('emails_created').on('emails').column('created_at').execute();
 
   await db.schema
@@ -86,7 +90,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('idempotency_keys_pk', ['scope', 'key'])
     .execute();
-  await db.schema.createIndex('idempotency_keys_created').on('idempotency_keys').column('created_at').execute();
+  await db.schema
+    .createIndex('idempotency_keys_created')
+    .on('idempotency_keys')
+    .column('created_at')
+    .execute();
 
   await db.schema
     .createTable('provider_switches')
@@ -97,7 +105,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['provider_switches', 'idempotency_keys', 'attempts', 'email_tags', 'email_recipients', 'emails']) {
+  for (const table of [
+    'provider_switches',
+    'idempotency_keys',
+    'attempts',
+    'email_tags',
+    'email_recipients',
+    'emails',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -13,7 +13,8 @@ const DOMAIN = 'mg.acme.test';
 /** The Basic credential as it goes on the wire: base64 hides nothing, so it must not print either. */
 const basic = (key: string) => Buffer.from(`api:${key}`).toString('base64');
 
-const hex = async (part: FormDataEntryValue) => Buffer.from(await (part as Blob).arrayBuffer()).toString('hex');
+const hex = async (part: unknown) =>
+  Buffer.from(await (part as Blob).arrayBuffer()).toString('hex');
 
 export const mailgunCase: ProviderContractCase = {
   type: 'mailgun',
@@ -22,7 +23,14 @@ export const mailgunCase: ProviderContractCase = {
     await fake.start();
     const adapter = (id: string, apiKey: string) =>
       new MailgunProvider(
-        plainToInstance(ProviderConfig, { id, type: 'mailgun', baseUrl: fake.url, apiKey, domain: DOMAIN, timeoutMs: 300 }),
+        plainToInstance(ProviderConfig, {
+          id,
+          type: 'mailgun',
+          baseUrl: fake.url,
+          apiKey,
+          domain: DOMAIN,
+          timeoutMs: 300,
+        }),
         new ProviderHttp({ providerId: id, baseUrl: fake.url, timeoutMs: 300, maxSockets: 10 }),
       );
     return {
@@ -43,11 +51,14 @@ export const mailgunCase: ProviderContractCase = {
         expect(form.getAll('to')).toEqual(email.to.map(formatAddress));
         expect(form.getAll('cc')).toEqual(email.cc.map(formatAddress));
         expect(form.getAll('bcc')).toEqual(email.bcc.map(formatAddress));
-        expect(form.getAll('h:Reply-To')).toEqual(email.replyTo ? [formatAddress(email.replyTo)] : []);
+        expect(form.getAll('h:Reply-To')).toEqual(
+          email.replyTo ? [formatAddress(email.replyTo)] : [],
+        );
         expect(form.getAll('subject')).toEqual([email.subject]);
         expect(form.getAll('text')).toEqual(email.text === undefined ? [] : [email.text]);
         expect(form.getAll('html')).toEqual(email.html === undefined ? [] : [email.html]);
-        for (const [name, value] of Object.entries(email.headers)) expect(form.getAll(`h:${name}`)).toEqual([value]);
+        for (const [name, value] of Object.entries(email.headers))
+          expect(form.getAll(`h:${name}`)).toEqual([value]);
         expect(form.getAll('o:tag')).toEqual(email.tags);
         const variables = Object.fromEntries(
           [...form.entries()].filter(([k]) => k.startsWith('v:')).map(([k, v]) => [k.slice(2), v]),
@@ -57,17 +68,29 @@ export const mailgunCase: ProviderContractCase = {
         // Attachments are binary file parts; an inline part is named by its content id.
         const parts = async (field: string) =>
           Promise.all(
-            form.getAll(field).map(async (p) => ({ name: (p as File).name, type: (p as File).type, hex: await hex(p) })),
+            form.getAll(field).map(async (p) => ({
+              name: (p as File).name,
+              type: (p as File).type,
+              hex: await hex(p),
+            })),
           );
         expect(await parts('attachment')).toEqual(
           email.attachments
             .filter((a) => !a.contentId)
-            .map((a) => ({ name: a.filename, type: a.contentType, hex: a.content.toString('hex') })),
+            .map((a) => ({
+              name: a.filename,
+              type: a.contentType,
+              hex: a.content.toString('hex'),
+            })),
         );
         expect(await parts('inline')).toEqual(
           email.attachments
             .filter((a) => a.contentId)
-            .map((a) => ({ name: a.contentId, type: a.contentType, hex: a.content.toString('hex') })),
+            .map((a) => ({
+              name: a.contentId,
+              type: a.contentType,
+              hex: a.content.toString('hex'),
+            })),
         );
       },
       // No assertIdempotencyKey: Mailgun takes no idempotency key (mailgun.md §2).

@@ -9,7 +9,8 @@ import type { ProviderContractCase } from '../provider-contract';
 const API_KEY = 'SG.contractKeyId01.c0ntr4ctS3cr3tV4lu3-sendgrid';
 const WRONG_KEY = 'SG.wrongKeyId0001.wr0ngS3cr3tV4lu3-sendgrid';
 
-const wireAddress = (a: Address) => (a.name ? { email: a.email, name: a.name } : { email: a.email });
+const wireAddress = (a: Address) =>
+  a.name ? { email: a.email, name: a.name } : { email: a.email };
 
 interface WireMail {
   personalizations: Array<Record<string, unknown>>;
@@ -23,7 +24,13 @@ export const sendgridCase: ProviderContractCase = {
     await fake.start();
     const adapter = (id: string, apiKey: string) =>
       new SendgridProvider(
-        plainToInstance(ProviderConfig, { id, type: 'sendgrid', baseUrl: fake.url, apiKey, timeoutMs: 300 }),
+        plainToInstance(ProviderConfig, {
+          id,
+          type: 'sendgrid',
+          baseUrl: fake.url,
+          apiKey,
+          timeoutMs: 300,
+        }),
         new ProviderHttp({ providerId: id, baseUrl: fake.url, timeoutMs: 300, maxSockets: 10 }),
       );
     return {

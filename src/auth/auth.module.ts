@@ -1,0 +1,48 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { RateLimitConfig } from '../config/config.schema';
+import { AuthGuard } from './auth.guard';
+import { KeyRing } from './key-ring.service';
+import { MemoryNonceStore } from './memory-nonce.store';
+import { NonceStore } from './nonce.store';
+import { RateLimitGuard } from './rate-limit.guard';
+import { RedisNonceStore } from './redis-nonce.store';
+import { RequestAuthenticator } from './request-authenticator.service';
+
+/**
+ * Signed requests, keys and scopes, and rate limits. Both guards are global and run in this
+ * order: the rate limit (which authenticates first, to pick the key's or the address's budget),
+ * then authentication and scope. The signature of a request with a body is checked by the body
+ * parsers before parsing (see signed-body.parsers.ts); the result is shared.
+ */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [RateLimitConfig],
+      useFactory: (limits: RateLimitConfig) => ({
+        // The guard picks the rule per request; this one is only the named throttler's default.
+        throttlers: [{ name: 'api', limit: limits.default.limit, ttl: limits.default.ttlMs }],
+        storage:
+          limits.storage === 'redis'
+            ? new ThrottlerStorageRedisService(limits.redisUrl!, { maxRetriesPerRequest: 1 })
+            : new ThrottlerStorageService(),
+      }),
+    }),
+  ],
+  providers: [
+    KeyRing,
+    {
+      provide: NonceStore,
+      inject: [RateLimitConfig],
+      useFactory: (limits: RateLimitConfig): NonceStore =>
+        limits.storage === 'redis' ? new RedisNonceStore(limits.redisUrl!) : new MemoryNonceStore(),
+    },
+    RequestAuthenticator,
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [RequestAuthenticator],
+})
+export class AuthModule {}

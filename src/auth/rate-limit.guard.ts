@@ -1,0 +1,85 @@
+import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerRequest,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { RateLimitConfig, type RateLimitRule } from '../config/config.schema';
+import { ProblemException } from '../http/problem.filter';
+import { isPublic } from './auth.decorators';
+import { RequestAuthenticator } from './request-authenticator.service';
+
+/**
+ * One budget per API key (`rateLimit.perKey[id]`, else `rateLimit.default`) across all routes;
+ * requests that are not authenticated share one budget per client address
+ * (`rateLimit.anonymous`). The address is Fastify's `request.ip`, which honours
+ * X-Forwarded-For only from `server.trustedProxies`. Public routes (probes, docs) are not limited,
+ * so a busy prober never makes health flap.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly authenticator: RequestAuthenticator,
+    private readonly limits: RateLimitConfig,
+  ) {
+    super(options, storage, reflector);
+    this.headerPrefix = 'RateLimit';
+  }
+
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return isPublic(this.reflector, context);
+  }
+
+  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    const rule = await this.ruleFor(this.requestOf(props.context));
+    return super.handleRequest({ ...props, limit: rule.limit, ttl: rule.ttlMs, blockDuration: rule.ttlMs });
+  }
+
+  protected override async getTracker(request: Record<string, unknown>): Promise<string> {
+    const auth = await this.authenticator.authenticate(request as unknown as FastifyRequest);
+    return auth.ok ? `key:${auth.key.id}` : `ip:${(request as unknown as FastifyRequest).ip}`;
+  }
+
+  /** Not per route: the budget is the key's (or the address's) across the API. */
+  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return `mailover:rl:${name}:${tracker}`;
+  }
+
+  protected override async throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const retryAfter = String(Math.max(1, detail.timeToBlockExpire));
+    throw new ProblemException(
+      429,
+      'rate-limited',
+      'Too many requests',
+      `More than ${detail.limit} requests in ${detail.ttl / 1000} s; retry after ${retryAfter} s.`,
+      {
+        'Retry-After': retryAfter,
+        'RateLimit-Limit': String(detail.limit),
+        'RateLimit-Remaining': '0',
+        'RateLimit-Reset': retryAfter,
+      },
+    );
+  }
+
+  private async ruleFor(request: FastifyRequest): Promise<RateLimitRule> {
+    const auth = await this.authenticator.authenticate(request);
+    if (!auth.ok) return this.limits.anonymous;
+    return this.limits.perKey[auth.key.id] ?? this.limits.default;
+  }
+
+  private requestOf(context: ExecutionContext): FastifyRequest {
+    return context.switchToHttp().getRequest<FastifyRequest>();
+  }
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { ConfigError, loadConfig } from './config.loader';
+
+const dir = mkdtempSync(join(tmpdir(), 'mailover-config-'));
+function overlay(yaml: string): string {
+  const file = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, yaml);
+  return file;
+}
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('boots on the defaults with the sandbox provider under the data directory', () => {
+    const config = loadConfig({ MAILOVER_DATA_DIR: dir });
+    expect(config.server.port).toBe(3000);
+    expect(config.store.driver).toBe('sqlite');
+    expect(config.providers).toHaveLength(1);
+    expect(config.providers[0]).toMatchObject({ id: 'sandbox', type: 'sandbox', directory: join(dir, 'outbox') });
+  });
+
+  it('overlays a file, expands ${NAME} from the environment and applies PORT', () => {
+    const file = overlay(`
+providers:
+  - id: mailgun-eu
+    type: mailgun
+    baseUrl: https://api.eu.mailgun.net
+    apiKey: \${MAILGUN_API_KEY}
+    domain: mg.example.com
+    priority: 1
+  - id: relay
+    type: smtp
+    host: \${SMTP_HOST:-127.0.0.1}
+    port: 2525
+    secure: "false"
+dispatch:
+  breaker: { consecutiveFailures: 3 }
+`);
+    const config = loadConfig({ MAILOVER_CONFIG: file, MAILGUN_API_KEY: 'key-canary-123456', PORT: '8081' });
+    expect(config.server.port).toBe(8081);
+    expect(config.dispatch.breaker.consecutiveFailures).toBe(3);
+    expect(config.dispatch.breaker.halfOpenAfterMs).toBe(30_000); // merged, not replaced
+    expect(config.providers.map((p) => p.id)).toEqual(['mailgun-eu', 'relay']);
+    expect(config.providers[0].apiKey?.reveal()).toBe('key-canary-123456');
+    expect(config.providers[1]).toMatchObject({ host: '127.0.0.1', port: 2525, secure: false });
+    const printed = `${inspect(config, { depth: 10 })} ${JSON.stringify(config)} ${String(config.providers[0].apiKey)}`;
+    expect(printed).not.toContain('key-canary-123456');
+  });
+
+  it('lists every problem with its key path', () => {
+    const file = overlay(`
+providers:
+  - { id: a, type: sandbox }
+  - { id: b, type: mailgun, domain: mg.example.com }
+  - { id: c, type: postmark, apiKey: "\${UNSET_VARIABLE}" }
+  - { id: a, type: carrier-pigeon }
+  - { id: d, type: ses, region: mars, accessKeyId: x, secretAccessKey: y, timeoutMs: 5 }
+store: { driver: postgres }
+server: { colour: blue }
+`);
+    expect(problemsOf({ MAILOVER_CONFIG: file })).toEqual(
+      expect.arrayContaining([
+        'providers[1].apiKey: must be set',
+        'providers[2].serverToken: must be set',
+        'providers[2].apiKey: is not a setting of type postmark',
+        expect.stringMatching(/^providers\[3\]\.type: must be one of mailgun, /),
+        'providers[3].id: duplicates another provider\'s id "a"',
+        'providers[4].region: must be an AWS region like eu-west-1',
+        expect.stringMatching(/^providers\[4\]\.timeoutMs: /),
+        'store.postgresUrl: must be set',
+        'server.colour: is not a known setting',
+      ]),
+    );
+  });
+
+  it('reports an unreadable overlay file', () => {
+    expect(problemsOf({ MAILOVER_CONFIG: join(dir, 'missing.yaml') })[0]).toMatch(/missing\.yaml: ENOENT/);
+  });
+});

@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { KyselyEmailStore, type StoreDialect } from '../kysely-email.store';
+import type { StoreTables } from '../store.tables';
+
+/** Waits this long for another process's write lock (a second instance, a CLI) before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+const SQLITE: StoreDialect = {
+  beginWrite: 'begin immediate',
+  // One writer at a time: an UPDATE ... WHERE id IN (SELECT ... LIMIT n) cannot race another.
+  lockForClaim: (query) => query,
+  migrationSchema: () => Promise.resolve(undefined),
+};
+
+/**
+ * The embedded default: one SQLite file in WAL mode with synchronous=FULL, so a commit is on disk
+ * when it returns. Group commit makes one fsync serve every write that arrived meanwhile.
+ */
+export class SqliteEmailStore extends KyselyEmailStore {
+  constructor(readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    const database = new Database(file);
+    try {
+      database.pragma('journal_mode = WAL');
+      database.pragma('synchronous = FULL');
+      database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      database.pragma('foreign_keys = ON');
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+    super(new Kysely<StoreTables>({ dialect: new SqliteDialect({ database }) }), SQLITE);
+  }
+}

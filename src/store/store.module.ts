@@ -1,0 +1,47 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { absoluteIn } from '../config/config.loader';
+import { AppConfig } from '../config/config.schema';
+import { EMAIL_STORE, type EmailStore } from './email.store';
+import { PostgresEmailStore } from './postgres/postgres.store';
+import { SqliteEmailStore } from './sqlite/sqlite.store';
+
+/** The store named by the configuration, not yet migrated. */
+export function openEmailStore(config: AppConfig): EmailStore {
+  const store = config.store;
+  if (store.driver === 'postgres') {
+    if (!store.postgresUrl) throw new Error('store.postgresUrl: must be set');
+    return new PostgresEmailStore({ url: store.postgresUrl, poolSize: store.postgresPoolSize });
+  }
+  return new SqliteEmailStore(absoluteIn(config.dataDir, store.sqliteFile));
+}
+
+/**
+ * Provides `EMAIL_STORE`, migrated before anything can use it, and closes it on shutdown. Modules
+ * that import this one (the dispatch worker) shut down first, so the store outlives its users.
+ */
+@Module({
+  providers: [
+    {
+      provide: EMAIL_STORE,
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig): Promise<EmailStore> => {
+        const store = openEmailStore(config);
+        try {
+          await store.migrate();
+        } catch (error) {
+          await store.close().catch(() => undefined);
+          throw error;
+        }
+        return store;
+      },
+    },
+  ],
+  exports: [EMAIL_STORE],
+})
+export class StoreModule implements OnApplicationShutdown {
+  constructor(@Inject(EMAIL_STORE) private readonly store: EmailStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
