@@ -1,7 +1,16 @@
-/** Test tiers: unit (pure, beside the code), medium (real SQLite/PostgreSQL/fake servers), e2e (the app over HTTP). */
+/**
+ * Test tiers: unit (pure, beside the code), contract (one suite per port against every
+ * implementation: fakes, SQLite, PostgreSQL) and e2e (the app over HTTP).
+ * content-disposition 3 (under @fastify/static) is ESM-only: Node 20 requires it natively, jest
+ * needs it transformed.
+ */
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', {}],
+    '^.+/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   testEnvironment: 'node',
   rootDir: __dirname,
 };

@@ -1,4 +1,4 @@
-import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 import { ApiSecurity } from '@nestjs/swagger';
 
@@ -24,26 +24,15 @@ export function Public(): MethodDecorator & ClassDecorator {
 }
 
 export function isPublic(reflector: Reflector, context: ExecutionContext): boolean {
-  return !!reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, [context.getHandler(), context.getClass()]);
+  return !!reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, [
+    context.getHandler(),
+    context.getClass(),
+  ]);
 }
 
 export function requiredScope(reflector: Reflector, context: ExecutionContext): Scope | undefined {
-  return reflector.getAllAndOverride<Scope>(SCOPE_METADATA, [context.getHandler(), context.getClass()]);
+  return reflector.getAllAndOverride<Scope>(SCOPE_METADATA, [
+    context.getHandler(),
+    context.getClass(),
+  ]);
 }
-
-const keyIds = new WeakMap<object, string>();
-
-/** Called by the guard once the request is authenticated. */
-export function rememberKey(request: object, key: { id: string }): void {
-  keyIds.set(request, key.id);
-}
-
-/** The id of the key that signed this request (after the guard); undefined on public routes. */
-export function keyIdOf(request: object): string | undefined {
-  return keyIds.get(request);
-}
-
-/** Handler parameter: the id of the key that signed the request (to scope idempotency keys, say). */
-export const KeyId = createParamDecorator((_: unknown, context: ExecutionContext) =>
-  keyIdOf(context.switchToHttp().getRequest<object>()),
-);

@@ -2,7 +2,8 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../http/problem.filter';
-import { isPublic, rememberKey, requiredScope } from './auth.decorators';
+import { isPublic, requiredScope } from './auth.decorators';
+import { setPrincipal } from './principal';
 import { type Authentication, RequestAuthenticator } from './request-authenticator.service';
 
 /** Every route needs a signed request from an enabled key, unless it is `@Public()`; then the scope. */
@@ -29,7 +30,7 @@ export class AuthGuard implements CanActivate {
         { requiredScope: scope },
       );
     }
-    rememberKey(request, auth.key);
+    setPrincipal(request, { keyId: auth.key.id, scopes: [...auth.key.scopes] });
     return true;
   }
 }
@@ -43,7 +44,13 @@ function refusal(auth: Extract<Authentication, { ok: false }>): ProblemException
   const failure = auth.failure;
   switch (failure.reason) {
     case 'malformed':
-      return new ProblemException(401, 'unauthenticated', 'Unauthorized', failure.detail, CHALLENGE);
+      return new ProblemException(
+        401,
+        'unauthenticated',
+        'Unauthorized',
+        failure.detail,
+        CHALLENGE,
+      );
     case 'skew':
       return new ProblemException(401, 'unauthenticated', 'Unauthorized', failure.detail, {
         ...CHALLENGE,
@@ -58,6 +65,12 @@ function refusal(auth: Extract<Authentication, { ok: false }>): ProblemException
         { 'Retry-After': String(failure.retryAfterSeconds) },
       );
     default:
-      return new ProblemException(401, 'unauthenticated', 'Unauthorized', UNAUTHENTICATED_DETAIL, CHALLENGE);
+      return new ProblemException(
+        401,
+        'unauthenticated',
+        'Unauthorized',
+        UNAUTHENTICATED_DETAIL,
+        CHALLENGE,
+      );
   }
 }

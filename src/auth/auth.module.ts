@@ -23,7 +23,7 @@ import { RequestAuthenticator } from './request-authenticator.service';
       inject: [RateLimitConfig],
       useFactory: (limits: RateLimitConfig) => ({
         // The guard picks the rule per request; this one is only the named throttler's default.
-        throttlers: [{ name: 'api', limit: limits.default.limit, ttl: limits.default.ttlMs }],
+        throttlers: [{ name: 'default', limit: limits.default.limit, ttl: limits.default.ttlMs }],
         storage:
           limits.storage === 'redis'
             ? new ThrottlerStorageRedisService(limits.redisUrl!, { maxRetriesPerRequest: 1 })

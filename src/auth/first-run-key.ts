@@ -68,7 +68,8 @@ function readStoredKey(file: string): StoredKey | undefined {
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   try {
     const key = JSON.parse(text) as StoredKey;
-    if (typeof key.id === 'string' && typeof key.secret === 'string' && Array.isArray(key.scopes)) return key;
+    if (typeof key.id === 'string' && typeof key.secret === 'string' && Array.isArray(key.scopes))
+      return key;
   } catch {
     // reported below
   }

@@ -16,7 +16,10 @@ export class KeyRing {
   constructor(config: AuthConfig) {
     for (const k of config.keys) {
       if (k.disabled) continue;
-      this.#keys.set(k.id, { key: { id: k.id, scopes: new Set(k.scopes) }, secret: k.secret.reveal() });
+      this.#keys.set(k.id, {
+        key: { id: k.id, scopes: new Set(k.scopes) },
+        secret: k.secret.reveal(),
+      });
     }
   }
 

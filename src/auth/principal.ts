@@ -9,3 +9,8 @@ export interface Principal {
 export function principalOf(request: unknown): Principal | undefined {
   return (request as { principal?: Principal }).principal;
 }
+
+/** Called by the auth guard once the request is authenticated. */
+export function setPrincipal(request: object, principal: Principal): void {
+  (request as { principal?: Principal }).principal = principal;
+}

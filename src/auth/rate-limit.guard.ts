@@ -41,7 +41,12 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const rule = await this.ruleFor(this.requestOf(props.context));
-    return super.handleRequest({ ...props, limit: rule.limit, ttl: rule.ttlMs, blockDuration: rule.ttlMs });
+    return super.handleRequest({
+      ...props,
+      limit: rule.limit,
+      ttl: rule.ttlMs,
+      blockDuration: rule.ttlMs,
+    });
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
@@ -50,7 +55,11 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   /** Not per route: the budget is the key's (or the address's) across the API. */
-  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    name: string,
+  ): string {
     return `mailover:rl:${name}:${tracker}`;
   }
 

@@ -1,5 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { isSignedPath, RequestAuthenticator, type SignedRequest } from './request-authenticator.service';
+import {
+  isSignedPath,
+  RequestAuthenticator,
+  type SignedRequest,
+} from './request-authenticator.service';
 
 type Decode = (request: SignedRequest, body: Buffer) => unknown;
 
@@ -17,41 +21,54 @@ export function installSignedBodyParsers(app: NestFastifyApplication): void {
   fastify.removeAllContentTypeParsers();
   const json = fastify.getDefaultJsonParser('error', 'error');
 
-  const parser = (decode: Decode) => (request: SignedRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-    const parse = () => {
-      try {
-        done(null, decode(request, body));
-      } catch (e) {
-        done(e as Error);
-      }
+  const parser =
+    (decode: Decode) =>
+    (request: SignedRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      const parse = () => {
+        try {
+          done(null, decode(request, body));
+        } catch (e) {
+          done(e as Error);
+        }
+      };
+      if (!isSignedPath(request.url)) return parse();
+      authenticator.authenticate(request).then(
+        (auth) => (auth.ok ? parse() : done(null, undefined)),
+        (e: Error) => done(e),
+      );
     };
-    if (!isSignedPath(request.url)) return parse();
-    authenticator.authenticate(request).then(
-      (auth) => (auth.ok ? parse() : done(null, undefined)),
-      (e: Error) => done(e),
-    );
-  };
 
   app.useBodyParser(
     'application/json',
     {},
     parser((request, body) => {
       let parsed: unknown;
-      json(request as unknown as Parameters<typeof json>[0], body.toString('utf8'), (err, value) => {
-        if (err) throw err;
-        parsed = value;
-      });
+      json(
+        request as unknown as Parameters<typeof json>[0],
+        body.toString('utf8'),
+        (err, value) => {
+          if (err) throw err;
+          parsed = value;
+        },
+      );
       return parsed;
     }),
   );
-  app.useBodyParser('application/x-www-form-urlencoded', {}, parser((_request, body) => formFields(body)));
+  app.useBodyParser(
+    'application/x-www-form-urlencoded',
+    {},
+    parser((_request, body) => formFields(body)),
+  );
   app.useBodyParser(
     '*',
     {},
     parser((request) => {
-      throw Object.assign(new Error(`Unsupported Media Type: ${String(request.headers['content-type'] ?? 'none')}`), {
-        statusCode: 415,
-      });
+      throw Object.assign(
+        new Error(`Unsupported Media Type: ${String(request.headers['content-type'] ?? 'none')}`),
+        {
+          statusCode: 415,
+        },
+      );
     }),
   );
 }
@@ -61,7 +78,10 @@ function formFields(body: Buffer): Record<string, string | string[]> {
   const fields = new Map<string, string | string[]>();
   for (const [name, value] of new URLSearchParams(body.toString('utf8'))) {
     const seen = fields.get(name);
-    fields.set(name, seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]);
+    fields.set(
+      name,
+      seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value],
+    );
   }
   return Object.fromEntries(fields);
 }

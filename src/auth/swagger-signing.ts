@@ -19,7 +19,10 @@ export const signatureSecurityScheme: SecuritySchemeObject = {
 };
 
 /** Options for SwaggerModule.setup: the signing script and the interceptor that calls it. */
-export function swaggerSigningOptions(): Pick<SwaggerCustomOptions, 'customJsStr' | 'swaggerOptions'> {
+export function swaggerSigningOptions(): Pick<
+  SwaggerCustomOptions,
+  'customJsStr' | 'swaggerOptions'
+> {
   return {
     customJsStr: SIGNING_SCRIPT,
     swaggerOptions: {

@@ -48,9 +48,9 @@ describe('signing (v1)', () => {
 
   it('matches the known vector', () => {
     expect(sign(SECRET, PARTS)).toBe(SIGNATURE);
-    expect(sign(SECRET, { ...PARTS, method: 'GET', target: '/v1/providers', body: undefined })).toBe(
-      GET_SIGNATURE,
-    );
+    expect(
+      sign(SECRET, { ...PARTS, method: 'GET', target: '/v1/providers', body: undefined }),
+    ).toBe(GET_SIGNATURE);
   });
 
   it('verifies the right signature and nothing else', () => {

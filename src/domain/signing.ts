@@ -142,8 +142,7 @@ export type VerificationFailure =
   | { ok: false; reason: 'unauthenticated' };
 
 export type Verification =
-  | { ok: true; keyId: string; nonce: string; timestamp: number }
-  | VerificationFailure;
+  { ok: true; keyId: string; nonce: string; timestamp: number } | VerificationFailure;
 
 export interface VerifyOptions {
   /** The secret of an enabled key, or undefined for an unknown or disabled one. */

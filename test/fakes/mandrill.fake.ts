@@ -89,9 +89,13 @@ export class MandrillFake extends FakeHttpServer {
     const to = message.to as MandrillRecipientIn[];
     const badIndex = to.findIndex((r) => !r || !oneAt(r.email));
     if (badIndex >= 0) {
-      return this.validation({ to: { [badIndex]: { email: 'An email address must contain a single @' } } });
+      return this.validation({
+        to: { [badIndex]: { email: 'An email address must contain a single @' } },
+      });
     }
-    const badType = to.findIndex((r) => r.type !== undefined && !['to', 'cc', 'bcc'].includes(String(r.type)));
+    const badType = to.findIndex(
+      (r) => r.type !== undefined && !['to', 'cc', 'bcc'].includes(String(r.type)),
+    );
     if (badType >= 0) {
       return this.validation({ to: { [badType]: { type: 'must be one of to, cc, bcc' } } });
     }
@@ -130,13 +134,19 @@ export class MandrillFake extends FakeHttpServer {
         return {
           status: 429,
           headers: { 'retry-after': '2' },
-          body: { status: 'error', code: -1, name: 'Too_Many_Requests', message: 'Too many requests' },
+          body: {
+            status: 'error',
+            code: -1,
+            name: 'Too_Many_Requests',
+            message: 'Too many requests',
+          },
         };
       case 'auth':
         return apiError(401, -1, 'Invalid_Key', 'Invalid API key');
       case 'reject-recipient': {
         // Suppressed recipients are refused per recipient inside a 200 (mandrill.md §3).
-        const to = ((req.json as MandrillBodyIn | undefined)?.message?.to ?? []) as MandrillRecipientIn[];
+        const to = ((req.json as MandrillBodyIn | undefined)?.message?.to ??
+          []) as MandrillRecipientIn[];
         return {
           status: 200,
           body: (to.length ? to : [{ email: 'unknown@example.com' }]).map((r) => ({

@@ -17,7 +17,12 @@ const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 
 /** A rest-json error: `x-amzn-ErrorType` names the code (with the usual `:` suffix), the body says why (ses.md §4). */
-function awsError(status: number, code: string, message: string, namespace = 'com.amazonaws.services.sesv2'): FakeResponse {
+function awsError(
+  status: number,
+  code: string,
+  message: string,
+  namespace = 'com.amazonaws.services.sesv2',
+): FakeResponse {
   return {
     status,
     headers: {
@@ -29,7 +34,8 @@ function awsError(status: number, code: string, message: string, namespace = 'co
 }
 
 /** Errors raised by AWS's front door (signing), not by SES itself. */
-const authError = (code: string, message: string) => awsError(403, code, message, 'com.amazon.coral.service');
+const authError = (code: string, message: string) =>
+  awsError(403, code, message, 'com.amazon.coral.service');
 
 const validation = (message: string) => awsError(400, 'BadRequestException', message);
 
@@ -37,14 +43,18 @@ interface SendEmailBody {
   FromEmailAddress?: unknown;
   Destination?: { ToAddresses?: unknown; CcAddresses?: unknown; BccAddresses?: unknown };
   Content?: {
-    Simple?: { Subject?: { Data?: unknown }; Body?: { Text?: { Data?: unknown }; Html?: { Data?: unknown } } };
+    Simple?: {
+      Subject?: { Data?: unknown };
+      Body?: { Text?: { Data?: unknown }; Html?: { Data?: unknown } };
+    };
     Raw?: { Data?: unknown };
     Template?: unknown;
   };
   EmailTags?: unknown;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 /** `Name <addr>` or `addr` to the bare address. */
 const bare = (a: string) => /<([^>]+)>\s*$/.exec(a)?.[1] ?? a.trim();
@@ -68,7 +78,12 @@ export class SesFake extends FakeHttpServer {
 
   protected handle(req: RecordedRequest): FakeResponse {
     if (req.method !== 'POST' || req.path !== '/v2/email/outbound-emails') {
-      return awsError(404, 'UnknownOperationException', 'Unknown operation', 'com.amazon.coral.service');
+      return awsError(
+        404,
+        'UnknownOperationException',
+        'Unknown operation',
+        'com.amazon.coral.service',
+      );
     }
     const denied = this.verifySignature(req);
     if (denied) return denied;
@@ -102,7 +117,10 @@ export class SesFake extends FakeHttpServer {
         return { ...answer, headers: { ...answer.headers, 'retry-after': '1' } };
       }
       case 'auth':
-        return authError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+        return authError(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid.',
+        );
       case 'reject-recipient': {
         // A sandbox account sending to an unverified recipient: 400 MessageRejected (ses.md §4).
         const to = strings((req.json as SendEmailBody | undefined)?.Destination?.ToAddresses)[0];
@@ -124,7 +142,8 @@ export class SesFake extends FakeHttpServer {
   /** Parses the Authorization header, checks key, scope and clock, then recomputes the signature. */
   private verifySignature(req: RecordedRequest): FakeResponse | undefined {
     const header = req.headers.authorization;
-    if (!header) return authError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    if (!header)
+      return authError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     const match = AUTHORIZATION.exec(header);
     if (!match) {
       return authError(
@@ -134,25 +153,49 @@ export class SesFake extends FakeHttpServer {
     }
     const [, keyId, scopeDate, scopeRegion, service, signedHeaderList, signature] = match;
     if (keyId !== this.credentials.accessKeyId) {
-      return authError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+      return authError(
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+      );
     }
     if (service !== 'ses') {
-      return authError('InvalidSignatureException', `Credential should be scoped to correct service: 'ses'. `);
+      return authError(
+        'InvalidSignatureException',
+        `Credential should be scoped to correct service: 'ses'. `,
+      );
     }
     if (scopeRegion !== this.region) {
-      return authError('InvalidSignatureException', `Credential should be scoped to a valid region, not '${scopeRegion}'. `);
+      return authError(
+        'InvalidSignatureException',
+        `Credential should be scoped to a valid region, not '${scopeRegion}'. `,
+      );
     }
     const signedNames = signedHeaderList.split(';');
     const amzDate = req.headers['x-amz-date'];
-    if (typeof amzDate !== 'string' || !signedNames.includes('x-amz-date') || !signedNames.includes('host')) {
-      return authError('IncompleteSignatureException', 'Host and X-Amz-Date must be signed headers.');
+    if (
+      typeof amzDate !== 'string' ||
+      !signedNames.includes('x-amz-date') ||
+      !signedNames.includes('host')
+    ) {
+      return authError(
+        'IncompleteSignatureException',
+        'Host and X-Amz-Date must be signed headers.',
+      );
     }
     if (!amzDate.startsWith(scopeDate)) {
-      return authError('InvalidSignatureException', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}'`);
+      return authError(
+        'InvalidSignatureException',
+        `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}'`,
+      );
     }
-    const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    const signedAt = Date.parse(
+      amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'),
+    );
     if (Number.isNaN(signedAt) || Math.abs(this.now() - signedAt) > MAX_SKEW_MS) {
-      return authError('InvalidSignatureException', `Signature expired: ${amzDate} is now earlier than ${new Date(this.now() - MAX_SKEW_MS).toISOString()} (${new Date(this.now()).toISOString()} - 5 min.)`);
+      return authError(
+        'InvalidSignatureException',
+        `Signature expired: ${amzDate} is now earlier than ${new Date(this.now() - MAX_SKEW_MS).toISOString()} (${new Date(this.now()).toISOString()} - 5 min.)`,
+      );
     }
 
     const headers: Record<string, string> = {};
@@ -187,11 +230,17 @@ export class SesFake extends FakeHttpServer {
   private validate(req: RecordedRequest): FakeResponse | undefined {
     const body = req.json as SendEmailBody | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      return awsError(400, 'SerializationException', 'Start of structure or map found where not expected.');
+      return awsError(
+        400,
+        'SerializationException',
+        'Start of structure or map found where not expected.',
+      );
     }
     const content = body.Content;
     if (!content || typeof content !== 'object') {
-      return validation("1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null");
+      return validation(
+        "1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null",
+      );
     }
     const recipients = [
       ...strings(body.Destination?.ToAddresses),
@@ -202,21 +251,24 @@ export class SesFake extends FakeHttpServer {
       if (typeof body.FromEmailAddress !== 'string' || !body.FromEmailAddress) {
         return validation('Missing required field FromEmailAddress.');
       }
-      if (typeof content.Simple.Subject?.Data !== 'string') return validation('Missing required field Subject.');
+      if (typeof content.Simple.Subject?.Data !== 'string')
+        return validation('Missing required field Subject.');
       const text = content.Simple.Body?.Text?.Data;
       const html = content.Simple.Body?.Html?.Data;
-      if (typeof text !== 'string' && typeof html !== 'string') return validation('Missing required field Body.');
+      if (typeof text !== 'string' && typeof html !== 'string')
+        return validation('Missing required field Body.');
       if (recipients.length === 0) return validation('Missing required field Destination.');
     } else if (content.Raw) {
       const data = content.Raw.Data;
       const mime = typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : '';
-      if (!mime || !/\r?\n\r?\n/.test(mime)) return awsError(400, 'MessageRejected', 'Could not parse the raw message.');
+      if (!mime || !/\r?\n\r?\n/.test(mime))
+        return awsError(400, 'MessageRejected', 'Could not parse the raw message.');
       const head = mime.split(/\r?\n\r?\n/)[0];
       if (typeof body.FromEmailAddress !== 'string' && !/^from:/im.test(head)) {
-        return awsError(400, 'MessageRejected', 'Missing required header \'From\'.');
+        return awsError(400, 'MessageRejected', "Missing required header 'From'.");
       }
       if (recipients.length === 0 && !/^(to|cc|bcc):/im.test(head)) {
-        return awsError(400, 'MessageRejected', 'Missing final \'@domain\'');
+        return awsError(400, 'MessageRejected', "Missing final '@domain'");
       }
       if (mime.split(/\r?\n/).some((line) => line.length > 1000)) {
         return awsError(400, 'MessageRejected', 'Message has a line longer than 1000 characters.');
@@ -224,13 +276,19 @@ export class SesFake extends FakeHttpServer {
     } else if (!content.Template) {
       return validation('Exactly one of Simple, Raw or Template content is required.');
     }
-    if (recipients.length > 50) return awsError(400, 'MessageRejected', 'Recipient count exceeds 50.');
+    if (recipients.length > 50)
+      return awsError(400, 'MessageRejected', 'Recipient count exceeds 50.');
     if (body.EmailTags !== undefined) {
       if (!Array.isArray(body.EmailTags)) return validation('EmailTags must be a list.');
       for (const tag of body.EmailTags as Array<{ Name?: unknown; Value?: unknown }>) {
-        for (const [what, text] of [['name', tag?.Name], ['value', tag?.Value]] as const) {
+        for (const [what, text] of [
+          ['name', tag?.Name],
+          ['value', tag?.Value],
+        ] as const) {
           if (typeof text !== 'string' || !/^[A-Za-z0-9_-]{1,256}$/.test(text)) {
-            return validation(`Invalid tag ${what} <${String(text)}>: only alphanumeric ASCII characters, '_', and '-' are allowed.`);
+            return validation(
+              `Invalid tag ${what} <${String(text)}>: only alphanumeric ASCII characters, '_', and '-' are allowed.`,
+            );
           }
         }
       }
@@ -238,4 +296,3 @@ export class SesFake extends FakeHttpServer {
     return undefined;
   }
 }
-

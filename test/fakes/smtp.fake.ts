@@ -17,7 +17,7 @@ export interface SmtpTransaction {
   authMethod: string;
   mailFrom: string;
   rcptTo: string[];
-  /** The DATA bytes as received, dot-stuffing removed, without the final `CRLF.CRLF`. */
+  /** The DATA bytes as received, dot-stuffing removed, up to the terminating `.CRLF`. */
   raw: Buffer;
   /** The id of the `250 OK: queued as <id>` answer; undefined when a fault answered instead. */
   queueId?: string;
@@ -29,7 +29,8 @@ interface SessionUser {
 }
 
 /** SMTP replies are `code text`; smtp-server sends `err.responseCode` and `err.message`. */
-const reply = (responseCode: number, text: string) => Object.assign(new Error(text), { responseCode });
+const reply = (responseCode: number, text: string) =>
+  Object.assign(new Error(text), { responseCode });
 
 /** Where each fault strikes in the session. `down` stops the listener at once. */
 const STAGE: Record<Exclude<FaultKind, 'down'>, 'connect' | 'auth' | 'transaction'> = {
@@ -68,7 +69,10 @@ export class SmtpFake implements ProviderFake {
   /** The text of the final 250 (some providers name no queue id: then the Message-ID is the id). */
   acceptText = (queueId: string) => `OK: queued as ${queueId}`;
   /** What the rate-limit fault answers to MAIL FROM. */
-  rateLimitReply = { code: 421, text: '4.7.0 Too many messages from this account, try again later' };
+  rateLimitReply = {
+    code: 421,
+    text: '4.7.0 Too many messages from this account, try again later',
+  };
   private readonly smtp: SMTPServer;
   private listener?: Server;
   private starting?: Promise<void>;
@@ -171,7 +175,8 @@ export class SmtpFake implements ProviderFake {
 
   private takeFault(stage: 'connect' | 'auth' | 'transaction'): Fault | undefined {
     const fault = this.fault;
-    if (!fault || fault.kind === 'down' || STAGE[fault.kind] !== stage || this.faultTimes <= 0) return undefined;
+    if (!fault || fault.kind === 'down' || STAGE[fault.kind] !== stage || this.faultTimes <= 0)
+      return undefined;
     this.faultTimes -= 1;
     if (this.faultTimes <= 0) this.heal();
     return fault;
@@ -187,7 +192,10 @@ export class SmtpFake implements ProviderFake {
       return;
     }
     // smtp-server's own entry point for a socket; the session id is ours, to find the socket again.
-    (this.smtp as unknown as { connect(socket: Socket, options: { id: string }): void }).connect(socket, { id });
+    (this.smtp as unknown as { connect(socket: Socket, options: { id: string }): void }).connect(
+      socket,
+      { id },
+    );
   }
 
   private onAuth(
@@ -197,12 +205,17 @@ export class SmtpFake implements ProviderFake {
   ): void {
     const fault = this.takeFault('auth');
     const ok = auth.username === this.credentials.user && auth.password === this.credentials.pass;
-    if (fault || !ok) return callback(reply(535, '5.7.8 Error: authentication failed: Invalid user or password'));
+    if (fault || !ok)
+      return callback(reply(535, '5.7.8 Error: authentication failed: Invalid user or password'));
     const user: SessionUser = { username: auth.username ?? '', method: auth.method };
     callback(null, { user });
   }
 
-  private onMailFrom(_address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
+  private onMailFrom(
+    _address: SMTPServerAddress,
+    session: SMTPServerSession,
+    callback: (err?: Error | null) => void,
+  ): void {
     const fault = this.takeFault('transaction');
     if (fault?.kind === 'rate-limit') {
       return callback(reply(this.rateLimitReply.code, this.rateLimitReply.text));
@@ -212,13 +225,20 @@ export class SmtpFake implements ProviderFake {
     callback();
   }
 
-  private onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
+  private onRcptTo(
+    address: SMTPServerAddress,
+    session: SMTPServerSession,
+    callback: (err?: Error | null) => void,
+  ): void {
     const refused =
       this.transactionFaults.get(session.id)?.kind === 'reject-recipient' ||
       this.rejectRecipients.has(address.address.toLowerCase());
     if (refused) {
       return callback(
-        reply(550, `5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`),
+        reply(
+          550,
+          `5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`,
+        ),
       );
     }
     callback();

@@ -68,17 +68,21 @@ export class SparkpostFake extends FakeHttpServer {
       return missing('recipients or list_id required');
     }
     const content = body.content;
-    if (!content || typeof content !== 'object') return missing('content object or template_id required');
+    if (!content || typeof content !== 'object')
+      return missing('content object or template_id required');
     if (content.template_id === undefined && content.email_rfc822 === undefined) {
       if (!content.from) return missing('content.from is a required field');
-      if (typeof content.subject !== 'string') return missing('content.subject is a required field');
+      if (typeof content.subject !== 'string')
+        return missing('content.subject is a required field');
       if (typeof content.text !== 'string' && typeof content.html !== 'string') {
         return missing('At least one of text or html needs to exist in content');
       }
     }
     const recipients = body.recipients as RecipientBody[];
     const valid = recipients.filter((r) =>
-      typeof r?.address === 'string' ? r.address.includes('@') : typeof r?.address?.email === 'string',
+      typeof r?.address === 'string'
+        ? r.address.includes('@')
+        : typeof r?.address?.email === 'string',
     ).length;
     if (valid === 0) return missing('address.email is required for each recipient');
 
@@ -97,7 +101,11 @@ export class SparkpostFake extends FakeHttpServer {
           errors: [{ message: 'transmission created, but with validation errors', code: '2000' }],
           results: {
             rcpt_to_errors: [
-              { message: 'required field is missing', description: 'address.email is required for each recipient', code: '1400' },
+              {
+                message: 'required field is missing',
+                description: 'address.email is required for each recipient',
+                code: '1400',
+              },
             ],
             ...results,
           },
@@ -117,13 +125,19 @@ export class SparkpostFake extends FakeHttpServer {
       case 'rate-limit':
         // 429 "wait 1 to 5 seconds" (https://developers.sparkpost.com/api/#header-rate-limiting);
         // no rate-limit header is documented, so the generic Retry-After stands in.
-        return { ...errors(429, { message: 'Too many requests' }), headers: { 'retry-after': '1' } };
+        return {
+          ...errors(429, { message: 'Too many requests' }),
+          headers: { 'retry-after': '1' },
+        };
       case 'auth':
         return errors(401, { message: 'Unauthorized.' });
       case 'reject-recipient': {
         // A suppressed recipient of a one-recipient transmission: 400, code 1902.
-        const first = ((req.json as TransmissionBody | undefined)?.recipients as RecipientBody[] | undefined)?.[0];
-        const email = typeof first?.address === 'string' ? first.address : String(first?.address?.email ?? '');
+        const first = (
+          (req.json as TransmissionBody | undefined)?.recipients as RecipientBody[] | undefined
+        )?.[0];
+        const email =
+          typeof first?.address === 'string' ? first.address : String(first?.address?.email ?? '');
         return errors(400, {
           message: 'Message generation rejected',
           description: `recipient address was suppressed due to customer policy: ${email}`,

@@ -51,8 +51,18 @@ describe('mandrill fake (medium)', () => {
     expect(res.status).toBe(200);
     const results = (await res.json()) as Array<Record<string, unknown>>;
     expect(results).toEqual([
-      { email: 'ann@example.com', status: 'sent', _id: expect.stringMatching(/^[0-9a-f]{32}$/), reject_reason: null },
-      { email: 'dave@example.com', status: 'sent', _id: expect.stringMatching(/^[0-9a-f]{32}$/), reject_reason: null },
+      {
+        email: 'ann@example.com',
+        status: 'sent',
+        _id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        reject_reason: null,
+      },
+      {
+        email: 'dave@example.com',
+        status: 'sent',
+        _id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        reject_reason: null,
+      },
     ]);
     expect(results[0]._id).not.toBe(results[1]._id);
     expect(fake.lastId).toBe(results[0]._id);
@@ -75,7 +85,12 @@ describe('mandrill fake (medium)', () => {
 
     const wrong = await post('/messages/send', validBody('md-not-the-key'));
     expect(wrong.status).toBe(401);
-    expect(await wrong.json()).toEqual({ status: 'error', code: -1, name: 'Invalid_Key', message: 'Invalid API key' });
+    expect(await wrong.json()).toEqual({
+      status: 'error',
+      code: -1,
+      name: 'Invalid_Key',
+      message: 'Invalid API key',
+    });
 
     // A key in an auth header does not count: Mandrill reads only the body.
     const header = await fetch(`${base}/messages/send`, {
@@ -106,7 +121,10 @@ describe('mandrill fake (medium)', () => {
     expect(noTo.status).toBe(400);
     expect(((await noTo.json()) as { name: string }).name).toBe('ValidationError');
 
-    const badFrom = await post('/messages/send', { ...body, message: { ...body.message, from_email: 'acme.test' } });
+    const badFrom = await post('/messages/send', {
+      ...body,
+      message: { ...body.message, from_email: 'acme.test' },
+    });
     expect(badFrom.status).toBe(400);
     expect(((await badFrom.json()) as { message: string }).message).toBe(
       'Validation error: {"message":{"from_email":"An email address must contain a single @"}}',
@@ -126,13 +144,23 @@ describe('mandrill fake (medium)', () => {
     const res = await post('/messages/send', validBody());
     expect(res.status).toBe(200);
     const [ann, dave] = (await res.json()) as Array<Record<string, unknown>>;
-    expect(ann).toMatchObject({ email: 'ann@example.com', status: 'rejected', reject_reason: 'hard-bounce' });
+    expect(ann).toMatchObject({
+      email: 'ann@example.com',
+      status: 'rejected',
+      reject_reason: 'hard-bounce',
+    });
     expect(dave).toMatchObject({ email: 'dave@example.com', status: 'sent', reject_reason: null });
     expect(fake.lastId).toBe(dave._id);
 
     const body = validBody();
-    const eleven = Array.from({ length: 11 }, (_, i) => ({ email: `r${i}@example.com`, type: 'to' }));
-    const many = await post('/messages/send', { ...body, message: { ...body.message, to: eleven } });
+    const eleven = Array.from({ length: 11 }, (_, i) => ({
+      email: `r${i}@example.com`,
+      type: 'to',
+    }));
+    const many = await post('/messages/send', {
+      ...body,
+      message: { ...body.message, to: eleven },
+    });
     const statuses = ((await many.json()) as Array<{ status: string }>).map((r) => r.status);
     expect(new Set(statuses)).toEqual(new Set(['queued']));
   });
@@ -147,7 +175,9 @@ describe('mandrill fake (medium)', () => {
     expect(limited.headers.get('retry-after')).toBe('2');
 
     fake.inject({ kind: 'reject-recipient' }, 1);
-    const rejected = (await (await post('/messages/send', validBody())).json()) as Array<{ status: string }>;
+    const rejected = (await (await post('/messages/send', validBody())).json()) as Array<{
+      status: string;
+    }>;
     expect(rejected.map((r) => r.status)).toEqual(['rejected', 'rejected']);
 
     fake.inject({ kind: 'garbage' }, 1);
@@ -157,7 +187,12 @@ describe('mandrill fake (medium)', () => {
   });
 
   it('the adapter returns the first accepted _id when only some recipients are refused', async () => {
-    const config = plainToInstance(ProviderConfig, { id: 'md-medium', type: 'mandrill', baseUrl: base, apiKey: KEY });
+    const config = plainToInstance(ProviderConfig, {
+      id: 'md-medium',
+      type: 'mandrill',
+      baseUrl: base,
+      apiKey: KEY,
+    });
     const provider = new MandrillProvider(
       config,
       new ProviderHttp({ providerId: 'md-medium', baseUrl: base, timeoutMs: 1000, maxSockets: 2 }),
@@ -165,12 +200,18 @@ describe('mandrill fake (medium)', () => {
     try {
       fake.rejectAddresses.add('ann@example.com');
       const receipt = await provider.send(sampleEmail());
-      expect(receipt.messageId).toBe(fake.lastResults.find((r) => r.email === 'bob@example.com')?._id);
+      expect(receipt.messageId).toBe(
+        fake.lastResults.find((r) => r.email === 'bob@example.com')?._id,
+      );
 
-      for (const r of ['bob@example.com', 'carol@example.com', 'dave@example.com']) fake.rejectAddresses.add(r);
+      for (const r of ['bob@example.com', 'carol@example.com', 'dave@example.com'])
+        fake.rejectAddresses.add(r);
       const error = await provider.send(sampleEmail()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
-      expect(error).toMatchObject({ kind: 'permanent', details: { status: 200, code: 'hard-bounce' } });
+      expect(error).toMatchObject({
+        kind: 'permanent',
+        details: { status: 200, code: 'hard-bounce' },
+      });
     } finally {
       await provider.close();
     }

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { simpleParser } from 'mailparser';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { ProviderConfig } from '../../src/config/config.schema';
 import { ProviderError } from '../../src/domain/provider-error';
 import { SmtpProvider } from '../../src/providers/smtp/smtp.provider';
@@ -204,8 +204,8 @@ describe('smtp fake (medium)', () => {
     expect(answered).toBe('no answer');
     expect(fake.receivedCount).toBe(before); // neither transaction was answered 250
     expect(fake.transactions.slice(-2).map((t) => t.raw.toString())).toEqual([
-      'Subject: x\r\n\r\nbody',
-      'Subject: x\r\n\r\nbody',
+      'Subject: x\r\n\r\nbody\r\n',
+      'Subject: x\r\n\r\nbody\r\n',
     ]);
   });
 
@@ -245,7 +245,10 @@ describe('smtp adapter against the fake (medium)', () => {
     fake.heal();
     fake.rejectRecipients.clear();
     fake.acceptText = (id) => `OK: queued as ${id}`;
-    fake.rateLimitReply = { code: 421, text: '4.7.0 Too many messages from this account, try again later' };
+    fake.rateLimitReply = {
+      code: 421,
+      text: '4.7.0 Too many messages from this account, try again later',
+    };
   });
 
   const failure = (promise: Promise<unknown>) =>
@@ -269,14 +272,21 @@ describe('smtp adapter against the fake (medium)', () => {
     fake.rateLimitReply = { code: 450, text: '4.7.1 Too many messages. Try again in 92 seconds.' };
     fake.inject({ kind: 'rate-limit' }, 1);
     const stated = await failure(provider.send(sampleEmail()));
-    expect(stated).toMatchObject({ kind: 'retryable', details: { status: 450, retryAfterMs: 92_000 } });
+    expect(stated).toMatchObject({
+      kind: 'retryable',
+      details: { status: 450, retryAfterMs: 92_000 },
+    });
   });
 
   it('takes a partly refused envelope as sent, and returns the queue id', async () => {
     fake.rejectRecipients.add('bob@example.com');
     const receipt = await provider.send(sampleEmail());
     expect(receipt.messageId).toBe(fake.lastQueueId);
-    expect(fake.lastTransaction.rcptTo.sort()).toEqual(['ann@example.com', 'carol@example.com', 'dave@example.com']);
+    expect(fake.lastTransaction.rcptTo.sort()).toEqual([
+      'ann@example.com',
+      'carol@example.com',
+      'dave@example.com',
+    ]);
   });
 
   it('falls back to the Message-ID header when the final 250 names no queue id', async () => {
@@ -285,6 +295,30 @@ describe('smtp adapter against the fake (medium)', () => {
     const parsed = await simpleParser(fake.lastTransaction.raw);
     expect(receipt.messageId).toBe(parsed.messageId);
     expect(receipt.messageId).toMatch(/^<.+@acme\.test>$/);
+  });
+
+  it('fails fast, retryable, when the server closes before greeting (no endless re-queue)', async () => {
+    const closer = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => closer.listen(0, '127.0.0.1', resolve));
+    const closing = new SmtpProvider(
+      plainToInstance(ProviderConfig, {
+        id: 'smtp-closing',
+        type: 'smtp',
+        host: '127.0.0.1',
+        port: (closer.address() as AddressInfo).port,
+        user: USER,
+        pass: PASS,
+        timeoutMs: 1000,
+      }),
+    );
+    try {
+      const error = await failure(closing.send(sampleEmail()));
+      expect(error.kind).toBe('retryable');
+      expect(error.message).toMatch(/connection was closed|Unexpected socket close/);
+    } finally {
+      await closing.close();
+      await new Promise<void>((resolve) => closer.close(() => resolve()));
+    }
   });
 
   it('an abort before sending is retryable; one in flight is ambiguous', async () => {

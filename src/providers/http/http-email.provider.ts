@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { ProviderConfig } from '../../config/config.schema';
 import type { OutboundEmail } from '../../domain/email';
 import type {
@@ -60,6 +61,11 @@ export abstract class HttpEmailProvider implements EmailProvider {
 
   toString(): string {
     return `${this.type}:${this.id}`;
+  }
+
+  /** The keep-alive agents inside `http` keep sent requests (auth headers included): never print them. */
+  [inspect.custom](): string {
+    return `${this.constructor.name} { id: '${this.id}' }`;
   }
 
   private error(kind: FailureKind, message: string, status?: number, code?: string, retryAfter?: number): ProviderError {

@@ -45,7 +45,9 @@ describe('toMandrillSend', () => {
         preserve_recipients: true,
         tags: ['receipt'],
         metadata: { order: '42', mailover_id: '01JD0000000000000000000007' },
-        attachments: [{ type: 'application/pdf', name: 'receipt.pdf', content: PDF.toString('base64') }],
+        attachments: [
+          { type: 'application/pdf', name: 'receipt.pdf', content: PDF.toString('base64') },
+        ],
         images: [{ type: 'image/png', name: 'logo', content: PNG.toString('base64') }],
       },
     });
@@ -83,17 +85,26 @@ describe('toMandrillSend', () => {
     const { message } = toMandrillSend(
       email({
         metadata: { mailover_id: 'forged' },
-        attachments: [{ filename: 's.css', contentType: 'text/css', content: css, contentId: 'style' }],
+        attachments: [
+          { filename: 's.css', contentType: 'text/css', content: css, contentId: 'style' },
+        ],
       }),
     );
     expect(message.metadata.mailover_id).toBe('01JD0000000000000000000007');
     expect(message.images).toBeUndefined();
-    expect(message.attachments).toEqual([{ type: 'text/css', name: 's.css', content: css.toString('base64') }]);
+    expect(message.attachments).toEqual([
+      { type: 'text/css', name: 's.css', content: css.toString('base64') },
+    ]);
   });
 });
 
 describe('readMandrillResult', () => {
-  const row = (email: string, status: string, _id: string, reject_reason: string | null = null) => ({
+  const row = (
+    email: string,
+    status: string,
+    _id: string,
+    reject_reason: string | null = null,
+  ) => ({
     email,
     status,
     _id,
@@ -103,17 +114,27 @@ describe('readMandrillResult', () => {
   it('returns the first accepted _id', () => {
     const text = JSON.stringify([row('a@x.test', 'sent', 'id-a'), row('b@x.test', 'sent', 'id-b')]);
     expect(readMandrillResult(text)).toEqual({ messageId: 'id-a' });
-    expect(readMandrillResult(JSON.stringify([row('a@x.test', 'queued', 'id-q')]))).toEqual({ messageId: 'id-q' });
-    expect(readMandrillResult(JSON.stringify([row('a@x.test', 'scheduled', 'id-s')]))).toEqual({ messageId: 'id-s' });
+    expect(readMandrillResult(JSON.stringify([row('a@x.test', 'queued', 'id-q')]))).toEqual({
+      messageId: 'id-q',
+    });
+    expect(readMandrillResult(JSON.stringify([row('a@x.test', 'scheduled', 'id-s')]))).toEqual({
+      messageId: 'id-s',
+    });
   });
 
   it('treats a partly refused send as accepted, with the first sent _id', () => {
-    const text = JSON.stringify([row('a@x.test', 'rejected', 'id-a', 'hard-bounce'), row('b@x.test', 'sent', 'id-b')]);
+    const text = JSON.stringify([
+      row('a@x.test', 'rejected', 'id-a', 'hard-bounce'),
+      row('b@x.test', 'sent', 'id-b'),
+    ]);
     expect(readMandrillResult(text)).toEqual({ messageId: 'id-b' });
   });
 
   it('reads a send whose every recipient was refused as permanent, with the reason as code', () => {
-    const text = JSON.stringify([row('a@x.test', 'rejected', 'id-a', 'unsigned'), row('b@x', 'invalid', 'id-b')]);
+    const text = JSON.stringify([
+      row('a@x.test', 'rejected', 'id-a', 'unsigned'),
+      row('b@x', 'invalid', 'id-b'),
+    ]);
     expect(readMandrillResult(text)).toEqual({
       failure: {
         kind: 'permanent',
@@ -128,12 +149,15 @@ describe('readMandrillResult', () => {
     expect(readMandrillResult('[]')).toBeUndefined();
     expect(readMandrillResult('{"status":"sent"}')).toBeUndefined();
     expect(readMandrillResult('"PONG!"')).toBeUndefined();
-    expect(readMandrillResult(JSON.stringify([{ email: 'a@x.test', status: 'sent' }]))).toBeUndefined();
+    expect(
+      readMandrillResult(JSON.stringify([{ email: 'a@x.test', status: 'sent' }])),
+    ).toBeUndefined();
   });
 });
 
 describe('readMandrillFailure', () => {
-  const error = (name: string, message = 'text') => JSON.stringify({ status: 'error', code: -1, name, message });
+  const error = (name: string, message = 'text') =>
+    JSON.stringify({ status: 'error', code: -1, name, message });
 
   it.each([
     [401, 'Invalid_Key', 'provider'],
@@ -162,6 +186,10 @@ describe('readMandrillFailure', () => {
       message: '<html>Bad Gateway</html>',
       code: undefined,
     });
-    expect(readMandrillFailure(400, '')).toEqual({ kind: 'permanent', message: 'HTTP 400', code: undefined });
+    expect(readMandrillFailure(400, '')).toEqual({
+      kind: 'permanent',
+      message: 'HTTP 400',
+      code: undefined,
+    });
   });
 });

@@ -116,10 +116,14 @@ export function readMandrillResult(text: string): MandrillSendResult | undefined
   const results = tryJson<unknown>(text);
   if (!Array.isArray(results) || results.length === 0) return undefined;
   const rows = results as MandrillRecipientResult[];
-  const accepted = rows.find((r) => r && ACCEPTED.has(String(r.status)) && typeof r._id === 'string' && r._id);
+  const accepted = rows.find(
+    (r) => r && ACCEPTED.has(String(r.status)) && typeof r._id === 'string' && r._id,
+  );
   if (accepted) return { messageId: accepted._id as string };
   if (rows.every((r) => r && (r.status === 'rejected' || r.status === 'invalid'))) {
-    const reasons = rows.map((r) => `${r.email ?? '?'} ${r.status}${r.reject_reason ? ` (${r.reject_reason})` : ''}`);
+    const reasons = rows.map(
+      (r) => `${r.email ?? '?'} ${r.status}${r.reject_reason ? ` (${r.reject_reason})` : ''}`,
+    );
     const first = rows[0];
     return {
       failure: {
@@ -162,7 +166,8 @@ const KIND_BY_NAME: Record<string, FailureKind> = {
 /** Classifies a non-2xx answer by the error `name`, and by the HTTP status when it has none we know. */
 export function readMandrillFailure(status: number, text: string): FailureReading {
   const body = tryJson<MandrillErrorBody>(text);
-  const name = body && typeof body === 'object' && typeof body.name === 'string' ? body.name : undefined;
+  const name =
+    body && typeof body === 'object' && typeof body.name === 'string' ? body.name : undefined;
   const message =
     body && typeof body === 'object' && typeof body.message === 'string' && body.message
       ? body.message

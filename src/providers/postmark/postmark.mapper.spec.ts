@@ -15,14 +15,23 @@ const email = (overrides: Partial<OutboundEmail> = {}): OutboundEmail => ({
   headers: { 'X-Campaign': 'nov' },
   attachments: [
     { filename: 'a.pdf', contentType: 'application/pdf', content: Buffer.from([0, 1, 2, 255]) },
-    { filename: 'logo.png', contentType: 'image/png', content: Buffer.from('png'), contentId: 'logo' },
+    {
+      filename: 'logo.png',
+      contentType: 'image/png',
+      content: Buffer.from('png'),
+      contentId: 'logo',
+    },
   ],
   tags: ['receipt', 'nov'],
   metadata: { order: '42' },
   ...overrides,
 });
 
-const res = (status: number, body: unknown, headers: Record<string, string> = {}): ProviderHttpResponse => ({
+const res = (
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ProviderHttpResponse => ({
   status,
   headers,
   text: typeof body === 'string' ? body : JSON.stringify(body),
@@ -41,7 +50,11 @@ describe('toPostmarkMessage', () => {
       HtmlBody: '<p>Hi</p><img src="cid:logo">',
       Headers: [{ Name: 'X-Campaign', Value: 'nov' }],
       Tag: 'receipt',
-      Metadata: { order: '42', mailover_tags: 'receipt,nov', mailover_id: '01JD0000000000000000000001' },
+      Metadata: {
+        order: '42',
+        mailover_tags: 'receipt,nov',
+        mailover_id: '01JD0000000000000000000001',
+      },
       MessageStream: 'outbound',
       Attachments: [
         { Name: 'a.pdf', Content: 'AAEC/w==', ContentType: 'application/pdf' },
@@ -54,7 +67,16 @@ describe('toPostmarkMessage', () => {
     const body = JSON.parse(
       JSON.stringify(
         toPostmarkMessage(
-          email({ cc: [], bcc: [], replyTo: undefined, html: undefined, headers: {}, attachments: [], tags: [], metadata: {} }),
+          email({
+            cc: [],
+            bcc: [],
+            replyTo: undefined,
+            html: undefined,
+            headers: {},
+            attachments: [],
+            tags: [],
+            metadata: {},
+          }),
         ),
       ),
     );
@@ -68,7 +90,9 @@ describe('toPostmarkMessage', () => {
   });
 
   it('sends a single tag as Tag only, and mailover_id wins over a metadata key of that name', () => {
-    const body = toPostmarkMessage(email({ tags: ['welcome'], metadata: { mailover_id: 'spoofed' } }));
+    const body = toPostmarkMessage(
+      email({ tags: ['welcome'], metadata: { mailover_id: 'spoofed' } }),
+    );
     expect(body.Tag).toBe('welcome');
     expect(body.Metadata).toEqual({ mailover_id: '01JD0000000000000000000001' });
   });
@@ -76,7 +100,13 @@ describe('toPostmarkMessage', () => {
 
 describe('readPostmarkMessageId', () => {
   it('reads MessageID of the 200 answer', () => {
-    const ok = { To: 'ann@example.com', SubmittedAt: '2024-01-01T12:00:00.0000000Z', MessageID: 'b7bc2f4a-e38e-4336-af7d-e6c392c2f817', ErrorCode: 0, Message: 'OK' };
+    const ok = {
+      To: 'ann@example.com',
+      SubmittedAt: '2024-01-01T12:00:00.0000000Z',
+      MessageID: 'b7bc2f4a-e38e-4336-af7d-e6c392c2f817',
+      ErrorCode: 0,
+      Message: 'OK',
+    };
     expect(readPostmarkMessageId(res(200, ok))).toBe('b7bc2f4a-e38e-4336-af7d-e6c392c2f817');
   });
 
@@ -88,7 +118,8 @@ describe('readPostmarkMessageId', () => {
 });
 
 describe('readPostmarkFailure', () => {
-  const api = (status: number, ErrorCode: number, Message = 'text') => readPostmarkFailure(res(status, { ErrorCode, Message }));
+  const api = (status: number, ErrorCode: number, Message = 'text') =>
+    readPostmarkFailure(res(status, { ErrorCode, Message }));
 
   it('reads 401 ErrorCode 10 (bad token) as provider-level, with Postmark’s text and code', () => {
     expect(api(401, 10, 'The Server Token you provided was invalid.')).toEqual({
@@ -125,7 +156,10 @@ describe('readPostmarkFailure', () => {
 
   it('reads a non-JSON 403 from the edge as retryable, quoting the body', () => {
     const failure = readPostmarkFailure(res(403, '<html><body>Request blocked</body></html>'));
-    expect(failure).toEqual({ kind: 'retryable', message: '<html><body>Request blocked</body></html>' });
+    expect(failure).toEqual({
+      kind: 'retryable',
+      message: '<html><body>Request blocked</body></html>',
+    });
   });
 
   it('falls back to the status when the body is empty', () => {

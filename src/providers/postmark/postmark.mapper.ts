@@ -1,4 +1,9 @@
-import { formatAddress, MAILOVER_ID_KEY, type Address, type OutboundEmail } from '../../domain/email';
+import {
+  formatAddress,
+  MAILOVER_ID_KEY,
+  type Address,
+  type OutboundEmail,
+} from '../../domain/email';
 import type { FailureKind } from '../../domain/provider-error';
 import type { FailureReading } from '../http/http-email.provider';
 import { kindOfStatus, tryJson, type ProviderHttpResponse } from '../http/provider-http';
@@ -70,14 +75,12 @@ export function toPostmarkMessage(
   metadata[MAILOVER_ID_KEY] = email.id;
 
   const headers = Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value }));
-  const attachments = email.attachments.map(
-    (a): PostmarkAttachment => ({
-      Name: a.filename,
-      Content: a.content.toString('base64'),
-      ContentType: a.contentType,
-      ...(a.contentId ? { ContentID: `cid:${a.contentId}` } : {}),
-    }),
-  );
+  const attachments = email.attachments.map((a): PostmarkAttachment => ({
+    Name: a.filename,
+    Content: a.content.toString('base64'),
+    ContentType: a.contentType,
+    ...(a.contentId ? { ContentID: `cid:${a.contentId}` } : {}),
+  }));
 
   return {
     From: formatAddress(email.from),
@@ -128,7 +131,9 @@ function postmarkKind(status: number, errorCode: number | undefined): FailureKin
   // 422 is an API error: branch on ErrorCode (https://postmarkapp.com/developer/api/overview#error-codes).
   // 406 inactive recipient, 300 invalid request, 400/401 unverified sender, 411 forbidden attachment: permanent.
   if (status === 422) {
-    return errorCode !== undefined && PROVIDER_ERROR_CODES.has(errorCode) ? 'provider' : 'permanent';
+    return errorCode !== undefined && PROVIDER_ERROR_CODES.has(errorCode)
+      ? 'provider'
+      : 'permanent';
   }
   // 401 missing or wrong token, 413 payload too large, 429 rate limit, 500/503
   // (https://postmarkapp.com/developer/api/overview#response-codes): the default reading fits.

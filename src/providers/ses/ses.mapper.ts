@@ -1,6 +1,11 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { encodeWord } from 'nodemailer/lib/mime-funcs';
-import { formatAddress, MAILOVER_ID_KEY, type Address, type OutboundEmail } from '../../domain/email';
+import {
+  formatAddress,
+  MAILOVER_ID_KEY,
+  type Address,
+  type OutboundEmail,
+} from '../../domain/email';
 import type { FailureKind } from '../../domain/provider-error';
 import type { FailureReading } from '../http/http-email.provider';
 import { kindOfStatus, tryJson, type ProviderHttpResponse } from '../http/provider-http';
@@ -82,7 +87,8 @@ export function sesTagText(text: string): string {
  */
 export function toSesTags(email: OutboundEmail): SesMessageTag[] {
   const tags = new Map<string, string>();
-  for (const [name, value] of Object.entries(email.metadata)) tags.set(sesTagText(name), sesTagText(value));
+  for (const [name, value] of Object.entries(email.metadata))
+    tags.set(sesTagText(name), sesTagText(value));
   for (const tag of email.tags) tags.set(sesTagText(SES_TAG_PREFIX + tag), 'true');
   tags.delete(MAILOVER_ID_KEY);
   tags.set(MAILOVER_ID_KEY, sesTagText(email.id));
@@ -93,7 +99,10 @@ const utf8 = (Data: string): SesText => ({ Data, Charset: 'UTF-8' });
 const list = (addresses: Address[]) => (addresses.length ? addresses.map(sesAddress) : undefined);
 
 /** The `SendEmail` body: `Raw` when `rawMime` is given, otherwise `Simple`. */
-export function toSesSendEmail(email: OutboundEmail, options: SesRequestOptions = {}): SesSendEmailRequest {
+export function toSesSendEmail(
+  email: OutboundEmail,
+  options: SesRequestOptions = {},
+): SesSendEmailRequest {
   if (sesNeedsRaw(email) && !options.rawMime) {
     throw new Error('a message with attachments or headers needs its raw MIME');
   }
@@ -200,7 +209,12 @@ const PERMANENT = new Set([
   'ValidationException',
 ]);
 
-const RETRYABLE = new Set(['InternalFailure', 'InternalServerError', 'ServiceUnavailable', 'ServiceUnavailableException']);
+const RETRYABLE = new Set([
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+]);
 
 /** Reads a rest-json error: code from the header or body, text from `message` (ses.md §4). */
 export function readSesFailure(res: ProviderHttpResponse): FailureReading {

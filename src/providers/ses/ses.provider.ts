@@ -41,7 +41,11 @@ export class SesProvider extends HttpEmailProvider {
       try {
         rawMime = await renderSesMime(email);
       } catch (e) {
-        throw new ProviderError(this.id, 'permanent', `cannot build the MIME message: ${(e as Error).message}`);
+        throw new ProviderError(
+          this.id,
+          'permanent',
+          `cannot build the MIME message: ${(e as Error).message}`,
+        );
       }
     }
     const sesCtx: SesSendContext = { ...ctx, rawMime };
@@ -51,10 +55,17 @@ export class SesProvider extends HttpEmailProvider {
   protected buildRequest(email: OutboundEmail, ctx: SesSendContext): ProviderHttpRequest {
     const { accessKeyId, secretAccessKey, sessionToken, region } = this.config;
     if (!accessKeyId || !secretAccessKey || !region) {
-      throw new ProviderError(this.id, 'provider', 'accessKeyId, secretAccessKey and region must be configured');
+      throw new ProviderError(
+        this.id,
+        'provider',
+        'accessKeyId, secretAccessKey and region must be configured',
+      );
     }
     const body = JSON.stringify(
-      toSesSendEmail(email, { configurationSet: this.config.configurationSet, rawMime: ctx.rawMime }),
+      toSesSendEmail(email, {
+        configurationSet: this.config.configurationSet,
+        rawMime: ctx.rawMime,
+      }),
     );
     const base = new URL(this.http.baseUrl);
     const signed = aws4.sign(

@@ -7,7 +7,12 @@ import {
 } from './smtp.mapper';
 
 /** A nodemailer error as `_formatError` builds it: the reply is appended to the message. */
-const replyError = (code: string, command: string, response: string, text = 'failed'): SmtpErrorFields => ({
+const replyError = (
+  code: string,
+  command: string,
+  response: string,
+  text = 'failed',
+): SmtpErrorFields => ({
   message: `${text}: ${response}`,
   code,
   command,
@@ -30,7 +35,12 @@ describe('classifySmtpError by reply code', () => {
     ['EPROTOCOL', 'CONN', '554 5.3.2 No SMTP service here', 'provider'],
     ['EPROTOCOL', 'HELO', '502 5.5.1 Command not implemented', 'provider'],
     ['EENVELOPE', 'MAIL FROM', '553 5.7.1 Sender address rejected: not owned by user', 'permanent'],
-    ['EENVELOPE', 'RCPT TO', '550 5.1.1 <bob@example.org>: Recipient address rejected', 'permanent'],
+    [
+      'EENVELOPE',
+      'RCPT TO',
+      '550 5.1.1 <bob@example.org>: Recipient address rejected',
+      'permanent',
+    ],
     ['EMESSAGE', 'DATA', '554 5.7.1 Message rejected: spam', 'permanent'],
     ['EMESSAGE', 'DATA', '552 5.3.4 Message size exceeds fixed limit', 'permanent'],
     ['EENVELOPE', 'DATA', '554 5.5.1 Error: no valid recipients', 'permanent'],
@@ -44,7 +54,12 @@ describe('classifySmtpError by reply code', () => {
 
   it('reads every refused RCPT: transient if any refusal was', () => {
     const all550 = {
-      ...replyError('EENVELOPE', 'RCPT TO', '550 5.1.1 no such user', "Can't send mail - all recipients were rejected"),
+      ...replyError(
+        'EENVELOPE',
+        'RCPT TO',
+        '550 5.1.1 no such user',
+        "Can't send mail - all recipients were rejected",
+      ),
       rejectedErrors: [{ responseCode: 550 }, { responseCode: 550 }],
     };
     expect(classifySmtpError(all550).kind).toBe('permanent');
@@ -53,33 +68,96 @@ describe('classifySmtpError by reply code', () => {
   });
 
   it('keeps nodemailer code when the reply has no enhanced status code', () => {
-    expect(classifySmtpError(replyError('EAUTH', 'AUTH PLAIN', '535 Authentication failed')).code).toBe('EAUTH');
+    expect(
+      classifySmtpError(replyError('EAUTH', 'AUTH PLAIN', '535 Authentication failed')).code,
+    ).toBe('EAUTH');
   });
 
   it('sets retryAfterMs only when the reply states a wait', () => {
-    expect(classifySmtpError(replyError('EENVELOPE', 'MAIL FROM', '421 4.7.0 try again later')).retryAfterMs).toBeUndefined();
     expect(
-      classifySmtpError(replyError('EENVELOPE', 'MAIL FROM', '421 4.7.0 Too many messages. Try again in 92 seconds.'))
+      classifySmtpError(replyError('EENVELOPE', 'MAIL FROM', '421 4.7.0 try again later'))
         .retryAfterMs,
+    ).toBeUndefined();
+    expect(
+      classifySmtpError(
+        replyError(
+          'EENVELOPE',
+          'MAIL FROM',
+          '421 4.7.0 Too many messages. Try again in 92 seconds.',
+        ),
+      ).retryAfterMs,
     ).toBe(92_000);
   });
 });
 
 describe('classifySmtpError without a reply', () => {
   it.each<[string, SmtpErrorFields, string]>([
-    ['connection refused', { message: 'connect ECONNREFUSED 127.0.0.1:2525', code: 'ESOCKET', command: 'CONN', syscall: 'connect' }, 'retryable'],
-    ['unknown host', { message: 'getaddrinfo ENOTFOUND smtp.nowhere.test', code: 'EDNS', command: 'CONN' }, 'retryable'],
-    ['connect timeout', { message: 'Connection timeout', code: 'ETIMEDOUT', command: 'CONN' }, 'retryable'],
-    ['no greeting', { message: 'Greeting never received', code: 'ETIMEDOUT', command: 'CONN' }, 'retryable'],
-    ['not SMTP', { message: 'Invalid greeting. response=+OK POP3 ready', code: 'EPROTOCOL', command: 'CONN' }, 'retryable'],
-    ['closed before the greeting', { message: 'Reached maximum number of retries after connection was closed' }, 'retryable'],
+    [
+      'connection refused',
+      {
+        message: 'connect ECONNREFUSED 127.0.0.1:2525',
+        code: 'ESOCKET',
+        command: 'CONN',
+        syscall: 'connect',
+      },
+      'retryable',
+    ],
+    [
+      'unknown host',
+      { message: 'getaddrinfo ENOTFOUND smtp.nowhere.test', code: 'EDNS', command: 'CONN' },
+      'retryable',
+    ],
+    [
+      'connect timeout',
+      { message: 'Connection timeout', code: 'ETIMEDOUT', command: 'CONN' },
+      'retryable',
+    ],
+    [
+      'no greeting',
+      { message: 'Greeting never received', code: 'ETIMEDOUT', command: 'CONN' },
+      'retryable',
+    ],
+    [
+      'not SMTP',
+      { message: 'Invalid greeting. response=+OK POP3 ready', code: 'EPROTOCOL', command: 'CONN' },
+      'retryable',
+    ],
+    [
+      'closed before the greeting',
+      { message: 'Reached maximum number of retries after connection was closed' },
+      'retryable',
+    ],
     ['socket inactivity', { message: 'Timeout', code: 'ETIMEDOUT', command: 'CONN' }, 'ambiguous'],
-    ['dropped connection', { message: 'Connection closed unexpectedly', code: 'ECONNECTION', command: 'CONN' }, 'ambiguous'],
-    ['reset', { message: 'read ECONNRESET', code: 'ESOCKET', command: 'CONN', syscall: 'read' }, 'ambiguous'],
-    ['login impossible', { message: 'Missing credentials for "PLAIN"', code: 'EAUTH', command: 'API' }, 'provider'],
-    ['TLS failure', { message: 'self-signed certificate', code: 'ETLS', command: 'CONN' }, 'provider'],
-    ['too big', { message: 'Message size larger than allowed 1000', code: 'EMESSAGE', command: 'MAIL FROM' }, 'permanent'],
-    ['no recipients', { message: 'No recipients defined', code: 'EENVELOPE', command: 'API' }, 'permanent'],
+    [
+      'dropped connection',
+      { message: 'Connection closed unexpectedly', code: 'ECONNECTION', command: 'CONN' },
+      'ambiguous',
+    ],
+    [
+      'reset',
+      { message: 'read ECONNRESET', code: 'ESOCKET', command: 'CONN', syscall: 'read' },
+      'ambiguous',
+    ],
+    [
+      'login impossible',
+      { message: 'Missing credentials for "PLAIN"', code: 'EAUTH', command: 'API' },
+      'provider',
+    ],
+    [
+      'TLS failure',
+      { message: 'self-signed certificate', code: 'ETLS', command: 'CONN' },
+      'provider',
+    ],
+    [
+      'too big',
+      { message: 'Message size larger than allowed 1000', code: 'EMESSAGE', command: 'MAIL FROM' },
+      'permanent',
+    ],
+    [
+      'no recipients',
+      { message: 'No recipients defined', code: 'EENVELOPE', command: 'API' },
+      'permanent',
+    ],
     ['something else', { message: 'what happened' }, 'ambiguous'],
   ])('%s is %s', (_what, error, kind) => {
     const reading = classifySmtpError(error);
@@ -109,7 +187,9 @@ describe('reply text readers', () => {
     expect(retryAfterFromReply('451 4.7.1 Greylisted, try again in 5 minutes')).toBe(300_000);
     expect(retryAfterFromReply('454 Throttling failure: retry after 1 hour')).toBe(3_600_000);
     expect(retryAfterFromReply('421 4.7.0 Try again later, closing connection')).toBeUndefined();
-    expect(retryAfterFromReply('454 Throttling failure: Daily message quota exceeded')).toBeUndefined();
+    expect(
+      retryAfterFromReply('454 Throttling failure: Daily message quota exceeded'),
+    ).toBeUndefined();
     expect(retryAfterFromReply(undefined)).toBeUndefined();
   });
 });

@@ -29,7 +29,8 @@ const AUTH_FAILURES = new Set([530, 534, 535, 538]);
 const TRANSACTION_COMMANDS = new Set(['MAIL FROM', 'RCPT TO', 'DATA']);
 
 /**
- * Classifies a failed SMTP send (smtp.md §4, §5; RFC 5321 §4.2.1).
+ * Classifies a failed SMTP send (smtp.md §4, §5; RFC 5321 §4.2.1,
+ * https://www.rfc-editor.org/rfc/rfc5321#section-4.2.1; RFC 4954 §6 for AUTH).
  * - A reply code decides first: 4xx is transient; 530/534/535/538 are this provider's
  *   credentials; any other 5xx to MAIL FROM, RCPT TO or DATA refuses the message (permanent),
  *   and a 5xx to the greeting, EHLO or AUTH refuses the provider.
@@ -40,7 +41,8 @@ const TRANSACTION_COMMANDS = new Set(['MAIL FROM', 'RCPT TO', 'DATA']);
  *   have queued the message (RFC 1047): ambiguous.
  */
 export function classifySmtpError(e: SmtpErrorFields): SmtpFailureReading {
-  const status = e.responseCode && e.responseCode >= 200 && e.responseCode < 600 ? e.responseCode : undefined;
+  const status =
+    e.responseCode && e.responseCode >= 200 && e.responseCode < 600 ? e.responseCode : undefined;
   const reading: SmtpFailureReading = {
     kind: status ? kindOfReply(status, e) : kindOfClientError(e),
     message: e.message || 'SMTP send failed',
@@ -56,16 +58,20 @@ function kindOfReply(status: number, e: SmtpErrorFields): FailureKind {
   if (AUTH_FAILURES.has(status)) return 'provider';
   // Every RCPT TO refused: transient if any refusal was (452 too many recipients, 450 busy).
   if (e.command === 'RCPT TO' && e.rejectedErrors?.length) {
-    return e.rejectedErrors.some((r) => r.responseCode && r.responseCode < 500) ? 'retryable' : 'permanent';
+    return e.rejectedErrors.some((r) => r.responseCode && r.responseCode < 500)
+      ? 'retryable'
+      : 'permanent';
   }
   if (status >= 400 && status < 500) return 'retryable';
-  if (status >= 500) return e.command && TRANSACTION_COMMANDS.has(e.command) ? 'permanent' : 'provider';
+  if (status >= 500)
+    return e.command && TRANSACTION_COMMANDS.has(e.command) ? 'permanent' : 'provider';
   // A 2xx/3xx where another reply was due (a 250 greeting, say): the server is confused, nothing was taken.
   return e.code === 'EPROTOCOL' ? 'retryable' : 'ambiguous';
 }
 
 /** Node's errors for a connection that never opened. */
-const NOT_CONNECTED = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)\b/;
+const NOT_CONNECTED =
+  /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)\b/;
 
 function kindOfClientError(e: SmtpErrorFields): FailureKind {
   switch (e.code) {
@@ -83,7 +89,9 @@ function kindOfClientError(e: SmtpErrorFields): FailureKind {
     case 'ETIMEDOUT':
       // 'Connection timeout': the TCP connect never completed; 'Greeting never received':
       // connected, but the server never spoke, so no command was sent. Else: socket inactivity.
-      return /^(Connection timeout|Greeting never received)\b/.test(e.message) ? 'retryable' : 'ambiguous';
+      return /^(Connection timeout|Greeting never received)\b/.test(e.message)
+        ? 'retryable'
+        : 'ambiguous';
     case 'ECONNECTION':
     case 'ESOCKET':
       if (e.syscall === 'connect' || e.syscall === 'getaddrinfo' || NOT_CONNECTED.test(e.message)) {
@@ -93,7 +101,11 @@ function kindOfClientError(e: SmtpErrorFields): FailureKind {
   }
   // nodemailer's pool: the connection closed before the greeting (the only close it does not
   // report as an error), or during connect and login.
-  if (/^(Reached maximum number of retries after connection was closed|Unexpected socket close)/.test(e.message)) {
+  if (
+    /^(Reached maximum number of retries after connection was closed|Unexpected socket close)/.test(
+      e.message,
+    )
+  ) {
     return 'retryable';
   }
   return 'ambiguous';
@@ -110,7 +122,9 @@ export function enhancedStatusCode(reply: string | undefined): string | undefine
  */
 export function retryAfterFromReply(reply: string | undefined): number | undefined {
   const match = reply
-    ? /\b(?:try again|retry)(?: (?:in|after))? +(\d+) *(seconds?|secs?|s|minutes?|mins?|m|hours?|h)\b/i.exec(reply)
+    ? /\b(?:try again|retry)(?: (?:in|after))? +(\d+) *(seconds?|secs?|s|minutes?|mins?|m|hours?|h)\b/i.exec(
+        reply,
+      )
     : null;
   if (!match) return undefined;
   const unit = match[2].toLowerCase();

@@ -2,7 +2,12 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { ProviderConfig } from '../../config/config.schema';
 import type { OutboundEmail } from '../../domain/email';
-import type { EmailProvider, ProviderCapabilities, SendContext, SendReceipt } from '../../domain/provider';
+import type {
+  EmailProvider,
+  ProviderCapabilities,
+  SendContext,
+  SendReceipt,
+} from '../../domain/provider';
 import { ProviderError, type FailureKind } from '../../domain/provider-error';
 import { redactSecrets, type Secret } from '../../domain/secret';
 import { toMailOptions } from '../mime';
@@ -31,23 +36,27 @@ export class SmtpProvider implements EmailProvider {
     this.id = config.id;
     this.#secrets = [config.pass];
     const secure = config.secure ?? false;
-    this.#transport = nodemailer.createTransport({
+    const options: SMTPPool.Options = {
       pool: true,
       maxConnections: config.pool ?? 5,
-      // The pool re-queues a message whose connection closed before the greeting, without
-      // limit by default; retries belong to the outbox, so fail it and let the caller decide.
-      maxRequeues: 0,
       host: config.host,
       port: config.port ?? (secure ? 465 : 587),
       secure,
-      auth: config.user || config.pass ? { user: config.user ?? '', pass: config.pass?.reveal() ?? '' } : undefined,
+      auth:
+        config.user || config.pass
+          ? { user: config.user ?? '', pass: config.pass?.reveal() ?? '' }
+          : undefined,
       connectionTimeout: config.timeoutMs,
       greetingTimeout: config.timeoutMs,
       socketTimeout: config.timeoutMs,
       tls: { rejectUnauthorized: config.tlsRejectUnauthorized ?? true },
       logger: false,
       debug: false,
-    } as SMTPPool.Options);
+    };
+    // The pool re-queues a message whose connection closed before the greeting, without limit
+    // by default; retries belong to the outbox, so it fails and the caller decides.
+    // (`maxRequeues` is read by nodemailer's lib/smtp-pool but missing from @types/nodemailer.)
+    this.#transport = nodemailer.createTransport(Object.assign(options, { maxRequeues: 0 }));
   }
 
   async send(email: OutboundEmail, ctx: SendContext = {}): Promise<SendReceipt> {
@@ -63,13 +72,24 @@ export class SmtpProvider implements EmailProvider {
       info = await abortable(sending, ctx.signal);
     } catch (e) {
       if (e instanceof AbortedSend) {
-        throw this.error('ambiguous', 'aborted while sending: the server may still take the message', 'ABORTED');
+        throw this.error(
+          'ambiguous',
+          'aborted while sending: the server may still take the message',
+          'ABORTED',
+        );
       }
       const reading = classifySmtpError(fields(e));
-      throw this.error(reading.kind, reading.message, reading.code, reading.status, reading.retryAfterMs);
+      throw this.error(
+        reading.kind,
+        reading.message,
+        reading.code,
+        reading.status,
+        reading.retryAfterMs,
+      );
     }
     const messageId = queuedId(info.response) ?? info.messageId;
-    if (!messageId) throw this.error('ambiguous', `accepted without a readable id: ${info.response}`);
+    if (!messageId)
+      throw this.error('ambiguous', `accepted without a readable id: ${info.response}`);
     return { messageId };
   }
 
@@ -82,7 +102,13 @@ export class SmtpProvider implements EmailProvider {
     return `${this.type}:${this.id}`;
   }
 
-  private error(kind: FailureKind, message: string, code?: string, status?: number, retryAfterMs?: number): ProviderError {
+  private error(
+    kind: FailureKind,
+    message: string,
+    code?: string,
+    status?: number,
+    retryAfterMs?: number,
+  ): ProviderError {
     const text = redactSecrets(message.slice(0, 2000), this.#secrets);
     return new ProviderError(this.id, kind, text, { status, code, retryAfterMs });
   }

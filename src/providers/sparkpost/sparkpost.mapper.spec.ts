@@ -20,7 +20,12 @@ const email = (overrides: Partial<OutboundEmail> = {}): OutboundEmail => ({
   headers: { 'X-Campaign': 'nov' },
   attachments: [
     { filename: 'a.pdf', contentType: 'application/pdf', content: Buffer.from([0, 1, 2, 255]) },
-    { filename: 'logo.png', contentType: 'image/png', content: Buffer.from('png'), contentId: 'logo' },
+    {
+      filename: 'logo.png',
+      contentType: 'image/png',
+      content: Buffer.from('png'),
+      contentId: 'logo',
+    },
   ],
   tags: ['receipt', 'nov'],
   metadata: { order: '42' },
@@ -40,7 +45,10 @@ describe('toSparkpostTransmission', () => {
       options: { perform_substitutions: false },
       metadata: { order: '42', mailover_id: '01JD0000000000000000000001' },
       recipients: [
-        { address: { email: 'ann@example.com', name: 'Ann Lee', header_to: toHeader }, tags: ['receipt', 'nov'] },
+        {
+          address: { email: 'ann@example.com', name: 'Ann Lee', header_to: toHeader },
+          tags: ['receipt', 'nov'],
+        },
         { address: { email: 'bob@example.com', header_to: toHeader }, tags: ['receipt', 'nov'] },
         { address: { email: 'carol@example.com', header_to: toHeader }, tags: ['receipt', 'nov'] },
         { address: { email: 'dave@example.com', header_to: toHeader }, tags: ['receipt', 'nov'] },
@@ -80,12 +88,18 @@ describe('toSparkpostTransmission', () => {
       options: { perform_substitutions: false },
       metadata: { mailover_id: '01JD0000000000000000000001' },
       recipients: [{ address: { email: 'ann@example.com' } }],
-      content: { from: { email: 'support@acme.test', name: 'Acme Support' }, subject: 'Receipt {{order}}', text: 'Hi' },
+      content: {
+        from: { email: 'support@acme.test', name: 'Acme Support' },
+        subject: 'Receipt {{order}}',
+        text: 'Hi',
+      },
     });
   });
 
   it('keeps the To recipient bare but gives a Bcc copy the To header', () => {
-    const body = toSparkpostTransmission(email({ to: [{ email: 'ann@example.com', name: 'Ann' }], cc: [] }));
+    const body = toSparkpostTransmission(
+      email({ to: [{ email: 'ann@example.com', name: 'Ann' }], cc: [] }),
+    );
     expect(body.recipients.map((r) => r.address)).toEqual([
       { email: 'ann@example.com', name: 'Ann' },
       { email: 'dave@example.com', header_to: 'Ann <ann@example.com>' },
@@ -96,21 +110,36 @@ describe('toSparkpostTransmission', () => {
 
 describe('sparkpostTransmissionsPath', () => {
   it('appends /api/v1 to a bare host and not to a base that has it', () => {
-    expect(sparkpostTransmissionsPath('https://api.eu.sparkpost.com')).toBe('/api/v1/transmissions');
-    expect(sparkpostTransmissionsPath('https://api.eu.sparkpost.com/api/v1')).toBe('/transmissions');
+    expect(sparkpostTransmissionsPath('https://api.eu.sparkpost.com')).toBe(
+      '/api/v1/transmissions',
+    );
+    expect(sparkpostTransmissionsPath('https://api.eu.sparkpost.com/api/v1')).toBe(
+      '/transmissions',
+    );
   });
 });
 
 describe('readSparkpostMessageId', () => {
   it('reads results.id', () => {
-    const ok = { results: { total_rejected_recipients: 0, total_accepted_recipients: 1, id: '11668787484950529' } };
+    const ok = {
+      results: {
+        total_rejected_recipients: 0,
+        total_accepted_recipients: 1,
+        id: '11668787484950529',
+      },
+    };
     expect(readSparkpostMessageId(res(200, ok))).toBe('11668787484950529');
   });
 
   it('reads it from a partial success too', () => {
     const partial = {
       errors: [{ message: 'transmission created, but with validation errors', code: '2000' }],
-      results: { rcpt_to_errors: [], total_rejected_recipients: 1, total_accepted_recipients: 1, id: '11668787484950530' },
+      results: {
+        rcpt_to_errors: [],
+        total_rejected_recipients: 1,
+        total_accepted_recipients: 1,
+        id: '11668787484950530',
+      },
     };
     expect(readSparkpostMessageId(res(200, partial))).toBe('11668787484950530');
   });
@@ -126,7 +155,9 @@ describe('readSparkpostFailure', () => {
     readSparkpostFailure(res(status, { errors: [{ message, description, code }] }));
 
   it('quotes message and description and keeps the string code', () => {
-    expect(failure(400, '7001', 'Invalid domain', 'Unconfigured or unverified sending domain.')).toEqual({
+    expect(
+      failure(400, '7001', 'Invalid domain', 'Unconfigured or unverified sending domain.'),
+    ).toEqual({
       kind: 'permanent',
       message: 'Invalid domain: Unconfigured or unverified sending domain.',
       code: '7001',

@@ -1,4 +1,10 @@
-import { formatAddress, MAILOVER_ID_KEY, type Address, type Attachment, type OutboundEmail } from '../../domain/email';
+import {
+  formatAddress,
+  MAILOVER_ID_KEY,
+  type Address,
+  type Attachment,
+  type OutboundEmail,
+} from '../../domain/email';
 import type { FailureKind } from '../../domain/provider-error';
 import type { FailureReading } from '../http/http-email.provider';
 import { kindOfStatus, tryJson, type ProviderHttpResponse } from '../http/provider-http';

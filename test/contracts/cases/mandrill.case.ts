@@ -11,7 +11,11 @@ const KEY = 'md-Xq3v9LkT2pW8rZc1YhN4sA';
 const WRONG_KEY = 'md-Wr0ngK3yR7uB5eJ2mQ9dFx';
 
 const files = (list: MandrillMessage['attachments']) =>
-  (list ?? []).map((f) => ({ type: f.type, name: f.name, bytes: Buffer.from(f.content, 'base64').toString('hex') }));
+  (list ?? []).map((f) => ({
+    type: f.type,
+    name: f.name,
+    bytes: Buffer.from(f.content, 'base64').toString('hex'),
+  }));
 
 export const mandrillCase: ProviderContractCase = {
   type: 'mandrill',
@@ -47,7 +51,11 @@ export const mandrillCase: ProviderContractCase = {
           ...(a.name ? { name: a.name } : {}),
           type,
         });
-        expect(m.to).toEqual([...email.to.map(rcpt('to')), ...email.cc.map(rcpt('cc')), ...email.bcc.map(rcpt('bcc'))]);
+        expect(m.to).toEqual([
+          ...email.to.map(rcpt('to')),
+          ...email.cc.map(rcpt('cc')),
+          ...email.bcc.map(rcpt('bcc')),
+        ]);
         expect(m.preserve_recipients).toBe(true);
         expect(m.headers ?? {}).toEqual({
           ...email.headers,
@@ -61,11 +69,19 @@ export const mandrillCase: ProviderContractCase = {
         const inline = email.attachments.filter((a) => a.contentId);
         const regular = email.attachments.filter((a) => !a.contentId);
         expect(files(m.attachments)).toEqual(
-          regular.map((a) => ({ type: a.contentType, name: a.filename, bytes: a.content.toString('hex') })),
+          regular.map((a) => ({
+            type: a.contentType,
+            name: a.filename,
+            bytes: a.content.toString('hex'),
+          })),
         );
         // Inline images: `name` is the Content-ID the html references as `cid:<name>`.
         expect(files(m.images)).toEqual(
-          inline.map((a) => ({ type: a.contentType, name: a.contentId, bytes: a.content.toString('hex') })),
+          inline.map((a) => ({
+            type: a.contentType,
+            name: a.contentId,
+            bytes: a.content.toString('hex'),
+          })),
         );
       },
       // Every fault has a Mandrill equivalent, and the default kinds hold: a 200 whose

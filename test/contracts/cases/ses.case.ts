@@ -24,7 +24,10 @@ const list = (xs: OutboundEmail['to']) => (xs.length ? xs.map(formatAddress) : u
 export const sesCase: ProviderContractCase = {
   type: 'ses',
   async setup() {
-    const fake = new SesFake({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY }, REGION);
+    const fake = new SesFake(
+      { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+      REGION,
+    );
     await fake.start();
     const adapter = (id: string, secretAccessKey: string) =>
       new SesProvider(
@@ -67,7 +70,9 @@ export const sesCase: ProviderContractCase = {
         });
         const tags = Object.fromEntries(body.EmailTags.map((t) => [t.Name, t.Value]));
         expect(tags).toEqual({
-          ...Object.fromEntries(Object.entries(email.metadata).map(([k, v]) => [tagText(k), tagText(v)])),
+          ...Object.fromEntries(
+            Object.entries(email.metadata).map(([k, v]) => [tagText(k), tagText(v)]),
+          ),
           ...Object.fromEntries(email.tags.map((t) => [tagText(`tag_${t}`), 'true'])),
           mailover_id: tagText(email.id),
         });
@@ -76,7 +81,9 @@ export const sesCase: ProviderContractCase = {
           expect(email.attachments).toEqual([]);
           expect(email.headers).toEqual({});
           const simple: SesSimpleContent = body.Content.Simple;
-          expect(body.ReplyToAddresses).toEqual(email.replyTo ? [formatAddress(email.replyTo)] : undefined);
+          expect(body.ReplyToAddresses).toEqual(
+            email.replyTo ? [formatAddress(email.replyTo)] : undefined,
+          );
           expect(simple.Subject).toEqual({ Data: email.subject, Charset: 'UTF-8' });
           expect(simple.Body.Text?.Data).toBe(email.text);
           expect(simple.Body.Html?.Data).toBe(email.html);
@@ -103,11 +110,21 @@ export const sesCase: ProviderContractCase = {
           String(x.filename).localeCompare(String(y.filename));
         expect(
           parsed.attachments
-            .map((a) => ({ filename: a.filename, contentType: a.contentType, cid: a.cid, bytes: a.content.toString('hex') }))
+            .map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              cid: a.cid,
+              bytes: a.content.toString('hex'),
+            }))
             .sort(byName),
         ).toEqual(
           email.attachments
-            .map((a) => ({ filename: a.filename, contentType: a.contentType, cid: a.contentId, bytes: a.content.toString('hex') }))
+            .map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              cid: a.contentId,
+              bytes: a.content.toString('hex'),
+            }))
             .sort(byName),
         );
       },

@@ -58,7 +58,11 @@ export const smtpCase: ProviderContractCase = {
         expect(['PLAIN', 'LOGIN']).toContain(tx.authMethod);
         expect(tx.mailFrom).toBe(email.from.email);
         // The envelope carries every recipient, bcc included; the headers never name bcc.
-        expect([...tx.rcptTo].sort()).toEqual(allRecipients(email).map((a) => a.email).sort());
+        expect([...tx.rcptTo].sort()).toEqual(
+          allRecipients(email)
+            .map((a) => a.email)
+            .sort(),
+        );
         const headerBlock = tx.raw.toString('latin1').split('\r\n\r\n')[0];
         expect(headerBlock).not.toMatch(/^bcc:/im);
         for (const b of email.bcc) expect(headerBlock).not.toContain(b.email);
@@ -81,14 +85,26 @@ export const smtpCase: ProviderContractCase = {
           ...email.metadata,
           mailover_id: email.id,
         });
-        expect(parsed.headers.get('x-mailover-tags')).toBe(email.tags.length ? email.tags.join(', ') : undefined);
+        expect(parsed.headers.get('x-mailover-tags')).toBe(
+          email.tags.length ? email.tags.join(', ') : undefined,
+        );
         expect(
           parsed.attachments
-            .map((a) => ({ filename: a.filename, contentType: a.contentType, cid: a.cid, bytes: a.content.toString('hex') }))
+            .map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              cid: a.cid,
+              bytes: a.content.toString('hex'),
+            }))
             .sort(byName),
         ).toEqual(
           email.attachments
-            .map((a) => ({ filename: a.filename, contentType: a.contentType, cid: a.contentId, bytes: a.content.toString('hex') }))
+            .map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              cid: a.contentId,
+              bytes: a.content.toString('hex'),
+            }))
             .sort(byName),
         );
       },

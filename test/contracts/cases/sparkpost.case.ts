@@ -23,7 +23,13 @@ export const sparkpostCase: ProviderContractCase = {
     await fake.start();
     const adapter = (id: string, apiKey: string) =>
       new SparkpostProvider(
-        plainToInstance(ProviderConfig, { id, type: 'sparkpost', baseUrl: fake.url, apiKey, timeoutMs: 300 }),
+        plainToInstance(ProviderConfig, {
+          id,
+          type: 'sparkpost',
+          baseUrl: fake.url,
+          apiKey,
+          timeoutMs: 300,
+        }),
         new ProviderHttp({ providerId: id, baseUrl: fake.url, timeoutMs: 300, maxSockets: 10 }),
       );
     return {
@@ -53,10 +59,17 @@ export const sparkpostCase: ProviderContractCase = {
         const tags = email.tags.length ? email.tags : undefined;
         expect(body.recipients).toEqual([
           ...email.to.map((a) => ({
-            address: { email: a.email, name: a.name, header_to: email.to.length > 1 ? toHeader : undefined },
+            address: {
+              email: a.email,
+              name: a.name,
+              header_to: email.to.length > 1 ? toHeader : undefined,
+            },
             tags,
           })),
-          ...[...email.cc, ...email.bcc].map((a) => ({ address: { email: a.email, header_to: toHeader }, tags })),
+          ...[...email.cc, ...email.bcc].map((a) => ({
+            address: { email: a.email, header_to: toHeader },
+            tags,
+          })),
         ]);
         expect(content.headers ?? {}).toEqual({
           ...email.headers,
@@ -68,10 +81,18 @@ export const sparkpostCase: ProviderContractCase = {
         const files = email.attachments.filter((a) => !a.contentId);
         const inline = email.attachments.filter((a) => a.contentId);
         expect((content.attachments ?? []).map(bytes)).toEqual(
-          files.map((a) => ({ name: a.filename, type: a.contentType, hex: a.content.toString('hex') })),
+          files.map((a) => ({
+            name: a.filename,
+            type: a.contentType,
+            hex: a.content.toString('hex'),
+          })),
         );
         expect((content.inline_images ?? []).map(bytes)).toEqual(
-          inline.map((a) => ({ name: a.contentId, type: a.contentType, hex: a.content.toString('hex') })),
+          inline.map((a) => ({
+            name: a.contentId,
+            type: a.contentType,
+            hex: a.content.toString('hex'),
+          })),
         );
       },
     };

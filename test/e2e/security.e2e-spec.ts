@@ -1,0 +1,469 @@
+import { signRequest, type SignRequestInput } from '../../src/domain/signing';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const KEYS = {
+  sender: { id: 'sec-sender', secret: 'sender-secret-0123456789abcdef', scopes: ['send'] },
+  reader: { id: 'sec-reader', secret: 'reader-secret-0123456789abcdef', scopes: ['read'] },
+  admin: {
+    id: 'sec-admin',
+    secret: 'admin-secret-0123456789abcdef0',
+    scopes: ['send', 'read', 'admin'],
+  },
+  retired: {
+    id: 'sec-retired',
+    secret: 'retired-secret-0123456789abcde',
+    scopes: ['send', 'read', 'admin'],
+    disabled: true,
+  },
+  limited: { id: 'sec-limited', secret: 'limited-secret-0123456789abcde', scopes: ['read'] },
+};
+type KeyName = keyof typeof KEYS;
+
+const EMAIL = JSON.stringify({
+  from: 'ops@acme.test',
+  to: ['ann@example.com'],
+  subject: 'Hello',
+  text: 'Hi Ann',
+});
+const now = () => Math.floor(Date.now() / 1000);
+
+interface Call {
+  method: string;
+  target: string;
+  body?: string;
+  contentType?: string;
+  /** The key that signs, and what it signs when that differs from what is sent. */
+  key?: KeyName | { id: string; secret: string };
+  signed?: Partial<SignRequestInput>;
+  /** Replaces or removes (undefined) signature headers after signing. */
+  headers?: Record<string, string | undefined>;
+  /** X-Forwarded-For, as a client behind no proxy might spoof it. */
+  forwardedFor?: string;
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> | undefined;
+}
+
+async function call(app: TestApp, c: Call): Promise<Answer> {
+  const key = typeof c.key === 'string' ? KEYS[c.key] : c.key;
+  const headers: Record<string, string> = {};
+  if (c.contentType) headers['content-type'] = c.contentType;
+  else if (c.body !== undefined) headers['content-type'] = 'application/json';
+  if (key) {
+    Object.assign(
+      headers,
+      signRequest({
+        keyId: key.id,
+        secret: key.secret,
+        method: c.method,
+        target: c.target,
+        body: c.body,
+        ...c.signed,
+      }),
+    );
+  }
+  for (const [name, value] of Object.entries(c.headers ?? {})) {
+    if (value === undefined) delete headers[name];
+    else headers[name] = value;
+  }
+  if (c.forwardedFor) headers['x-forwarded-for'] = c.forwardedFor;
+  const res = await fetch(app.url + c.target, { method: c.method, headers, body: c.body });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+  };
+}
+
+const send = (patch: Partial<Call> = {}): Call => ({
+  method: 'POST',
+  target: '/v1/emails',
+  body: EMAIL,
+  key: 'sender',
+  ...patch,
+});
+const read = (patch: Partial<Call> = {}): Call => ({
+  method: 'GET',
+  target: '/v1/providers',
+  key: 'reader',
+  ...patch,
+});
+
+describe('signed requests, keys, scopes and limits', () => {
+  let app: TestApp;
+  let emailId: string;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      server: { bodyLimitBytes: 4096 },
+      auth: { keys: Object.values(KEYS), maxSkewSeconds: 300 },
+      rateLimit: {
+        default: { limit: 10000, ttlMs: 60000 },
+        anonymous: { limit: 10000, ttlMs: 60000 },
+        perKey: { [KEYS.limited.id]: { limit: 3, ttlMs: 60000 } },
+      },
+    });
+    const accepted = await call(app, send());
+    expect(accepted.status).toBe(202);
+    emailId = accepted.body!.id as string;
+  });
+
+  afterAll(() => app.close());
+
+  // Each row: a request and the status it must get. Rows that reuse a nonce or spend a budget
+  // have their own tests below.
+  const table: Array<[string, () => Call, number]> = [
+    ['a well-signed send (control)', () => send(), 202],
+    ['a well-signed read (control)', () => read(), 200],
+    ['no signature headers at all', () => read({ key: undefined }), 401],
+    ['no X-Mailover-Key', () => read({ headers: { 'X-Mailover-Key': undefined } }), 401],
+    [
+      'no X-Mailover-Timestamp',
+      () => read({ headers: { 'X-Mailover-Timestamp': undefined } }),
+      401,
+    ],
+    ['no X-Mailover-Nonce', () => read({ headers: { 'X-Mailover-Nonce': undefined } }), 401],
+    [
+      'no X-Mailover-Signature',
+      () => read({ headers: { 'X-Mailover-Signature': undefined } }),
+      401,
+    ],
+    ['a 15-character nonce', () => read({ signed: { nonce: 'abcdefghijklmno' } }), 401],
+    ['a 65-character nonce', () => read({ signed: { nonce: 'a'.repeat(65) } }), 401],
+    [
+      'a nonce with a forbidden character',
+      () => read({ signed: { nonce: 'abcdefghijklmnop+' } }),
+      401,
+    ],
+    ['a timestamp in milliseconds', () => read({ signed: { timestamp: Date.now() } }), 401],
+    [
+      'a timestamp that is not a number',
+      () => read({ headers: { 'X-Mailover-Timestamp': 'yesterday' } }),
+      401,
+    ],
+    [
+      'a signature without its version',
+      () => read({ headers: { 'X-Mailover-Signature': 'a'.repeat(64) } }),
+      401,
+    ],
+    [
+      'a signature in upper-case hex',
+      () => read({ headers: { 'X-Mailover-Signature': `v1=${'A'.repeat(64)}` } }),
+      401,
+    ],
+    [
+      'a signature of another version',
+      () => read({ headers: { 'X-Mailover-Signature': `v2=${'a'.repeat(64)}` } }),
+      401,
+    ],
+    [
+      'two key ids',
+      () => read({ headers: { 'X-Mailover-Key': `${KEYS.reader.id}, ${KEYS.reader.id}` } }),
+      401,
+    ],
+    ['an unknown key', () => read({ key: { id: 'sec-nobody', secret: KEYS.reader.secret } }), 401],
+    [
+      'the wrong secret',
+      () => read({ key: { id: KEYS.reader.id, secret: KEYS.admin.secret } }),
+      401,
+    ],
+    ['a disabled key', () => read({ key: 'retired' }), 401],
+    [
+      'one byte of the body changed',
+      () => send({ signed: { body: EMAIL.replace('Hi Ann', 'Hi Bnn') } }),
+      401,
+    ],
+    [
+      'a byte appended to the body',
+      () => send({ body: `${EMAIL} `, signed: { body: EMAIL } }),
+      401,
+    ],
+    ['a body sent where none was signed', () => send({ signed: { body: undefined } }), 401],
+    [
+      'the method changed (GET signed, DELETE sent)',
+      () => ({
+        method: 'DELETE',
+        target: `/v1/emails/${emailId}`,
+        key: 'admin',
+        signed: { method: 'GET' },
+      }),
+      401,
+    ],
+    [
+      'the path changed',
+      () => ({
+        method: 'POST',
+        target: '/v1/providers/sandbox/enable',
+        key: 'admin',
+        signed: { target: '/v1/providers/sandbox/disable' },
+      }),
+      401,
+    ],
+    [
+      'the query changed',
+      () => read({ target: '/v1/emails?limit=6', signed: { target: '/v1/emails?limit=5' } }),
+      401,
+    ],
+    [
+      'a query added',
+      () => read({ target: '/v1/emails?limit=6', signed: { target: '/v1/emails' } }),
+      401,
+    ],
+    [
+      'the query dropped',
+      () => read({ target: '/v1/emails', signed: { target: '/v1/emails?limit=5' } }),
+      401,
+    ],
+    ['a timestamp 301 s old', () => read({ signed: { timestamp: now() - 301 } }), 401],
+    ['a timestamp 301 s ahead', () => read({ signed: { timestamp: now() + 301 } }), 401],
+    [
+      'a timestamp 290 s old (inside the window)',
+      () => read({ signed: { timestamp: now() - 290 } }),
+      200,
+    ],
+    ['a send by a key without the send scope', () => send({ key: 'reader' }), 403],
+    ['a read by a key without the read scope', () => read({ key: 'sender' }), 403],
+    [
+      'a cancel by a key without the send scope',
+      () => ({ method: 'DELETE', target: `/v1/emails/${emailId}`, key: 'reader' }),
+      403,
+    ],
+    [
+      'draining a provider without the admin scope',
+      () => ({ method: 'POST', target: '/v1/providers/sandbox/disable', key: 'sender' }),
+      403,
+    ],
+    [
+      'the legacy form endpoint unsigned',
+      () => ({
+        method: 'POST',
+        target: '/email',
+        body: 'to=ann@example.com&from=ops@acme.test&subject=Hi&body=x',
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+      401,
+    ],
+    [
+      'the legacy form endpoint without the send scope',
+      () => ({
+        method: 'POST',
+        target: '/email',
+        body: 'to=ann@example.com&from=ops@acme.test&subject=Hi&body=x',
+        contentType: 'application/x-www-form-urlencoded',
+        key: 'reader',
+      }),
+      403,
+    ],
+    [
+      'malformed JSON, unsigned: 401 before any parsing',
+      () => send({ body: '{"from": ', key: undefined }),
+      401,
+    ],
+    [
+      'malformed JSON, wrongly signed: 401, not a parse error',
+      () => send({ body: '{"from": ', signed: { body: '{"from": "x"}' } }),
+      401,
+    ],
+    ['malformed JSON, correctly signed: now a parse error', () => send({ body: '{"from": ' }), 400],
+    [
+      'a body of another media type, unsigned',
+      () => send({ contentType: 'text/plain', key: undefined }),
+      401,
+    ],
+    ['a body of another media type, signed', () => send({ contentType: 'text/plain' }), 415],
+    [
+      'a body over the size limit (4 KiB here)',
+      () => send({ body: JSON.stringify({ text: 'x'.repeat(5000) }) }),
+      413,
+    ],
+  ];
+
+  it.each(table.map(([name, request, status]) => [name, status, request] as const))(
+    '%s answers %i',
+    async (_name, expected, request) => {
+      const res = await call(app, request());
+      expect(res.status).toBe(expected);
+      if (expected >= 400) {
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({ status: expected });
+      }
+    },
+  );
+
+  it('answers an unknown key, a wrong secret, a disabled key and a replay identically', async () => {
+    const first = read({ key: 'admin', signed: { nonce: 'replay-nonce-0000000001' } });
+    expect((await call(app, first)).status).toBe(200);
+    const answers = await Promise.all([
+      call(app, first), // the same request again: a replay
+      call(app, read({ key: { id: 'sec-nobody', secret: KEYS.reader.secret } })),
+      call(app, read({ key: { id: KEYS.reader.id, secret: 'not-the-secret-at-all-0123456' } })),
+      call(app, read({ key: 'retired' })),
+    ]);
+    for (const answer of answers) {
+      expect(answer.status).toBe(401);
+      expect(answer.body).toEqual(answers[0].body);
+      expect(answer.headers.get('www-authenticate')).toBe(
+        answers[0].headers.get('www-authenticate'),
+      );
+    }
+    expect(answers[0].body).toEqual({
+      type: 'https://mailover.dev/problems/unauthenticated',
+      title: 'Unauthorized',
+      status: 401,
+      detail: expect.any(String),
+      instance: '/v1/providers',
+    });
+  });
+
+  it('accepts a nonce once per key: a replayed send is refused and stores nothing', async () => {
+    const request = send({ signed: { nonce: 'replay-nonce-0000000002' } });
+    const first = await call(app, request);
+    expect(first.status).toBe(202);
+    expect((await call(app, request)).status).toBe(401);
+    // Another key may use the same nonce value.
+    expect(
+      (await call(app, send({ key: 'admin', signed: { nonce: 'replay-nonce-0000000002' } })))
+        .status,
+    ).toBe(202);
+    const list = await call(app, read({ key: 'admin', target: '/v1/emails?limit=200' }));
+    const ids = (list.body!.items as Array<{ id: string }>).map((e) => e.id);
+    expect(ids.filter((id) => id === first.body!.id)).toHaveLength(1);
+  });
+
+  it('says why an old or future timestamp is refused, with the server time in Date', async () => {
+    const old = await call(app, read({ signed: { timestamp: now() - 600 } }));
+    expect(old.status).toBe(401);
+    expect(old.body!.detail).toMatch(
+      /X-Mailover-Timestamp is 60\d s behind the server clock; at most 300 s/,
+    );
+    const serverTime = Date.parse(old.headers.get('date')!);
+    expect(Math.abs(serverTime - Date.now())).toBeLessThan(5000);
+    const ahead = await call(app, read({ signed: { timestamp: now() + 3600 } }));
+    expect(ahead.body!.detail).toMatch(/ahead of the server clock/);
+  });
+
+  it('names the malformed header', async () => {
+    const res = await call(app, read({ signed: { nonce: 'short' } }));
+    expect(res.body!.detail).toMatch(/X-Mailover-Nonce/);
+    expect(res.body!.detail).not.toMatch(/X-Mailover-Key/);
+  });
+
+  it('names the missing scope', async () => {
+    const res = await call(app, send({ key: 'reader' }));
+    expect(res.body).toMatchObject({ status: 403, requiredScope: 'send' });
+  });
+
+  it('keeps /health, /docs and /docs-json open', async () => {
+    for (const path of ['/health/live', '/health/ready', '/docs', '/docs-json']) {
+      const res = await fetch(app.url + path);
+      expect([path, res.status]).toEqual([path, 200]);
+    }
+  });
+
+  it('limits a key by its own budget (429 with Retry-After and RateLimit headers) without starving others', async () => {
+    const answers: Answer[] = [];
+    for (let i = 0; i < 4; i++) answers.push(await call(app, read({ key: 'limited' })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    expect(answers[0].headers.get('ratelimit-limit')).toBe('3');
+    expect(answers[2].headers.get('ratelimit-remaining')).toBe('0');
+    const over = answers[3];
+    expect(over.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(over.body).toMatchObject({
+      status: 429,
+      type: 'https://mailover.dev/problems/rate-limited',
+    });
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(over.headers.get('ratelimit-limit')).toBe('3');
+    expect(over.headers.get('ratelimit-remaining')).toBe('0');
+    // Another key, from the same address, is unaffected.
+    expect((await call(app, read())).status).toBe(200);
+  });
+});
+
+describe('the per-address limit before authentication', () => {
+  const anonymous = { limit: 3, ttlMs: 60000 };
+  const unsigned: Call = { method: 'GET', target: '/v1/providers' };
+
+  it('is not reset by a spoofed X-Forwarded-For when no proxy is trusted', async () => {
+    const app = await startTestApp({ auth: { keys: [KEYS.reader] }, rateLimit: { anonymous } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++)
+        statuses.push((await call(app, { ...unsigned, forwardedFor: `203.0.113.${i}` })).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+      // Signed requests have the key's own budget, so the address limit does not lock them out.
+      expect((await call(app, read())).status).toBe(200);
+      // Health stays open and unlimited.
+      expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('follows X-Forwarded-For from a trusted proxy', async () => {
+    const app = await startTestApp({
+      server: { trustedProxies: ['127.0.0.1'] },
+      auth: { keys: [KEYS.reader] },
+      rateLimit: { anonymous },
+    });
+    try {
+      const from = (ip: string) => call(app, { ...unsigned, forwardedFor: ip });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await from('203.0.113.7')).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      expect((await from('203.0.113.8')).status).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('with Redis for the nonces and the limits (two replicas)', () => {
+  const suffix = `${process.pid}-${Date.now()}`;
+  const key = {
+    id: `sec-redis-${suffix}`,
+    secret: 'redis-secret-0123456789abcdef01',
+    scopes: ['read'],
+  };
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    const overlay = {
+      auth: { keys: [key] },
+      rateLimit: {
+        storage: 'redis',
+        redisUrl: 'redis://127.0.0.1:6379',
+        default: { limit: 4, ttlMs: 60000 },
+        anonymous: { limit: 10000, ttlMs: 60000 },
+      },
+    };
+    a = await startTestApp(overlay);
+    b = await startTestApp(overlay);
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('refuses on one replica a nonce already used on the other', async () => {
+    const request = read({ key, signed: { nonce: `cross-replica-${suffix}` } });
+    expect((await call(a, request)).status).toBe(200);
+    const replay = await call(b, request);
+    expect(replay.status).toBe(401);
+    expect(replay.body).toMatchObject({ type: 'https://mailover.dev/problems/unauthenticated' });
+  });
+
+  it('shares one budget per key across replicas', async () => {
+    // One request was spent above; three more fit, the fifth is over.
+    const statuses: number[] = [];
+    for (const app of [a, b, a, b]) statuses.push((await call(app, read({ key }))).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+});
