@@ -18,7 +18,8 @@ import { PostgresEmailStore } from '../../src/store/postgres/postgres.store';
 import { SqliteEmailStore } from '../../src/store/sqlite/sqlite.store';
 
 const SECONDS = Number(process.env.MAILOVER_BENCH_SECONDS || 5);
-const POSTGRES_URL = process.env.MAILOVER_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL =
+  process.env.MAILOVER_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const DRIVERS = (process.env.MAILOVER_BENCH_DRIVERS || 'sqlite,postgres').split(',');
 const CALLERS = [1, 200];
 

@@ -31,7 +31,8 @@ export class RedisNonceStore implements NonceStore, OnModuleDestroy {
     }
   }
 
-  onModuleDestroy(): void {
-    this.#redis.disconnect(false);
+  async onModuleDestroy(): Promise<void> {
+    if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => this.#redis.disconnect());
+    else this.#redis.disconnect();
   }
 }

@@ -11,7 +11,11 @@ function controlledCommit() {
       pending.push(() =>
         fail
           ? reject(fail)
-          : resolve(ops.map((n) => (n < 0 ? { ok: false, error: new Error(`bad ${n}`) } : { ok: true, value: `v${n}` }))),
+          : resolve(
+              ops.map((n) =>
+                n < 0 ? { ok: false, error: new Error(`bad ${n}`) } : { ok: true, value: `v${n}` },
+              ),
+            ),
       ),
     );
   };

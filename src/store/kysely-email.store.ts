@@ -31,8 +31,6 @@ export interface StoreDialect {
   readonly beginWrite: string;
   /** Makes concurrent claimers skip each other's rows (PostgreSQL: FOR UPDATE SKIP LOCKED). */
   lockForClaim<Q extends SelectQueryBuilder<StoreTables, 'emails', { id: string }>>(query: Q): Q;
-  /** The schema that holds Kysely's migration bookkeeping, when the dialect has schemas. */
-  migrationSchema(db: Db): Promise<string | undefined>;
 }
 
 type WriteOp =
@@ -74,7 +72,7 @@ export class KyselyEmailStore implements EmailStore {
   }
 
   async migrate(): Promise<void> {
-    const { error } = await (await this.getMigrator()).migrateToLatest();
+    const { error } = await this.getMigrator().migrateToLatest();
     if (error)
       throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
     this.migrated = true;
@@ -83,7 +81,7 @@ export class KyselyEmailStore implements EmailStore {
   async isMigrated(): Promise<boolean> {
     // Migrations only move forward while the process runs, so a true answer stays true.
     if (!this.migrated) {
-      const migrations = await (await this.getMigrator()).getMigrations();
+      const migrations = await this.getMigrator().getMigrations();
       this.migrated = migrations.every((m) => m.executedAt !== undefined);
     }
     return this.migrated;
@@ -289,12 +287,8 @@ export class KyselyEmailStore implements EmailStore {
     return this.writes.submit(op);
   }
 
-  private async getMigrator(): Promise<Migrator> {
-    this.migrator ??= new Migrator({
-      db: this.db,
-      provider: migrationProvider,
-      migrationTableSchema: await this.dialect.migrationSchema(this.db),
-    });
+  private getMigrator(): Migrator {
+    this.migrator ??= new Migrator({ db: this.db, provider: migrationProvider });
     return this.migrator;
   }
 

@@ -1,19 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
+import { ConfigModule } from '../../src/config/config.module';
+import { AppConfig } from '../../src/config/config.schema';
 import type { OutboundEmail } from '../../src/domain/email';
 import { newId } from '../../src/domain/id';
-import type {
-  AttemptRecord,
-  CreateResult,
-  EmailRecord,
-  IdempotencyClaim,
-  NewEmail,
+import {
+  EMAIL_STORE,
+  type AttemptRecord,
+  type CreateResult,
+  type EmailRecord,
+  type EmailStore,
+  type IdempotencyClaim,
+  type NewEmail,
 } from '../../src/store/email.store';
 import type { KyselyEmailStore } from '../../src/store/kysely-email.store';
 import { PostgresEmailStore } from '../../src/store/postgres/postgres.store';
 import { SqliteEmailStore } from '../../src/store/sqlite/sqlite.store';
+import { StoreModule } from '../../src/store/store.module';
 import { PIXEL_PNG, RECEIPT_BYTES, sampleEmail } from './sample-email';
 
 const POSTGRES_URL =
@@ -494,16 +500,19 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
       });
 
       /** Across processes; SQLite's equivalent is its single write lock (BEGIN IMMEDIATE). */
-      itWithConcurrentInstances('creates exactly one email when two instances race on one key', async () => {
-        const other = open();
-        const emails = Array.from({ length: 50 }, (_, i) => draft(i));
-        const results = await Promise.all(
-          emails.map((e, i) => (i % 2 ? other : store).create(e, key('k'))),
-        );
-        expect(results.filter((r) => r.kind === 'created')).toHaveLength(1);
-        expect(results.filter((r) => r.kind === 'replayed')).toHaveLength(49);
-        expect(await store.list({ limit: 100 })).toHaveLength(1);
-      });
+      itWithConcurrentInstances(
+        'creates exactly one email when two instances race on one key',
+        async () => {
+          const other = open();
+          const emails = Array.from({ length: 50 }, (_, i) => draft(i));
+          const results = await Promise.all(
+            emails.map((e, i) => (i % 2 ? other : store).create(e, key('k'))),
+          );
+          expect(results.filter((r) => r.kind === 'created')).toHaveLength(1);
+          expect(results.filter((r) => r.kind === 'replayed')).toHaveLength(49);
+          expect(await store.list({ limit: 100 })).toHaveLength(1);
+        },
+      );
 
       it('purges keys created before a time, freeing them', async () => {
         await store.create(draft(0), key('old', 'hash-1'));
@@ -867,3 +876,54 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
     });
   },
 );
+
+describe('StoreModule', () => {
+  let dataDir: string;
+  let admin: Client | undefined;
+  const schema = `store_module_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mailover-module-'));
+  });
+
+  afterAll(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await admin?.query(`drop schema if exists "${schema}" cascade`);
+    await admin?.end();
+  });
+
+  async function configFor(driver: 'sqlite' | 'postgres'): Promise<AppConfig> {
+    const config = new AppConfig();
+    config.dataDir = dataDir;
+    config.store.driver = driver;
+    config.store.sqliteFile = 'db/mailover.db';
+    if (driver === 'postgres') {
+      admin = new Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`create schema "${schema}"`);
+      const url = new URL(POSTGRES_URL);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      config.store.postgresUrl = url.toString();
+      config.store.postgresPoolSize = 2;
+    }
+    return config;
+  }
+
+  it.each(['sqlite', 'postgres'] as const)(
+    'provides a migrated %s store and closes it on application shutdown',
+    async (driver) => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [ConfigModule.forRoot(await configFor(driver)), StoreModule],
+      }).compile();
+      await moduleRef.init();
+      const store = moduleRef.get<EmailStore>(EMAIL_STORE);
+      expect(await store.isMigrated()).toBe(true);
+      created(await store.create(draft(0)));
+      // sqliteFile is relative to the data directory, whose missing subdirectories are created.
+      if (driver === 'sqlite') expect(existsSync(join(dataDir, 'db/mailover.db'))).toBe(true);
+
+      await moduleRef.close();
+      await expect(store.create(draft(1))).rejects.toThrow(/closed/);
+    },
+  );
+});

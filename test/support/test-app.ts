@@ -72,7 +72,7 @@ export async function signedRequest(
   key = TEST_KEY,
 ): Promise<HttpAnswer> {
   const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const contentType = raw === undefined || typeof body === 'string' ? {} : { 'content-type': 'application/json' };
+  const contentType: Record<string, string> = raw === undefined || typeof body === 'string' ? {} : { 'content-type': 'application/json' };
   const signature = signRequest({ keyId: key.id, secret: key.secret, method, target, body: raw });
   const res = await fetch(url + target, { method, body: raw, headers: { ...contentType, ...signature, ...headers } });
   const text = await res.text();

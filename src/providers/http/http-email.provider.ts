@@ -37,7 +37,7 @@ export abstract class HttpEmailProvider implements EmailProvider {
     this.id = config.id;
   }
 
-  protected abstract buildRequest(email: OutboundEmail, ctx: SendContext): ProviderHttpRequest;
+  protected abstract buildRequest(email: OutboundEmail, ctx: SendContext): ProviderHttpRequest | Promise<ProviderHttpRequest>;
   /** The provider's message id, or undefined when the answer does not carry one. */
   protected abstract readMessageId(res: ProviderHttpResponse): string | undefined;
   protected abstract readFailure(res: ProviderHttpResponse): FailureReading;
@@ -45,7 +45,7 @@ export abstract class HttpEmailProvider implements EmailProvider {
   protected abstract secrets(): Array<Secret | undefined>;
 
   async send(email: OutboundEmail, ctx: SendContext = {}): Promise<SendReceipt> {
-    const res = await this.http.request(this.buildRequest(email, ctx), ctx.signal);
+    const res = await this.http.request(await this.buildRequest(email, ctx), ctx.signal);
     if (res.status >= 200 && res.status < 300) {
       const messageId = this.readMessageId(res);
       if (messageId) return { messageId };

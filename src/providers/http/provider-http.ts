@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { HttpService } from '@nestjs/axios';
@@ -75,6 +76,11 @@ export class ProviderHttp {
       if (v !== undefined && v !== null) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
     }
     return { status: res.status, headers, text: typeof res.data === 'string' ? res.data : '' };
+  }
+
+  /** The agents keep sent requests (auth headers included): never print them. */
+  [inspect.custom](): string {
+    return `ProviderHttp { ${this.baseUrl} }`;
   }
 
   /** Frees the keep-alive sockets. */

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import type { OutboundEmail } from '../../domain/email';
 import type { ProviderCapabilities } from '../../domain/provider';
 import { ProviderError } from '../../domain/provider-error';
@@ -48,10 +47,5 @@ export class PostmarkProvider extends HttpEmailProvider {
 
   protected secrets(): Array<Secret | undefined> {
     return [this.config.serverToken];
-  }
-
-  /** The keep-alive agent keeps sent requests, token header included: print only the identity. */
-  [inspect.custom](): string {
-    return `PostmarkProvider(${this.toString()})`;
   }
 }

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import type { OutboundEmail } from '../../domain/email';
 import type { ProviderCapabilities, SendContext } from '../../domain/provider';
 import { ProviderError } from '../../domain/provider-error';
@@ -32,11 +31,6 @@ export class ResendProvider extends HttpEmailProvider {
 
   protected secrets(): Array<Secret | undefined> {
     return [this.config.apiKey];
-  }
-
-  /** The keep-alive agent keeps sent requests, auth header included: print only the identity. */
-  [inspect.custom](): string {
-    return `ResendProvider(${this.toString()})`;
   }
 
   private apiKey(): string {

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import * as aws4 from 'aws4';
 import type { OutboundEmail } from '../../domain/email';
 import type { ProviderCapabilities, SendContext, SendReceipt } from '../../domain/provider';
@@ -101,10 +100,5 @@ export class SesProvider extends HttpEmailProvider {
 
   protected secrets(): Array<Secret | undefined> {
     return [this.config.accessKeyId, this.config.secretAccessKey, this.config.sessionToken];
-  }
-
-  /** The keep-alive agent keeps sent requests, access key id included: print only the identity. */
-  [inspect.custom](): string {
-    return `SesProvider(${this.toString()})`;
   }
 }

@@ -94,7 +94,10 @@ export function toSparkpostTransmission(email: OutboundEmail): SparkpostTransmis
     ...(a.name ? { name: a.name } : {}),
     ...(email.to.length > 1 ? { header_to: toHeader } : {}),
   });
-  const copyAddress = (a: Address): SparkpostAddress => ({ email: a.email, header_to: toHeader });
+  const copyAddress = (a: Address): SparkpostAddress => ({
+    email: a.email,
+    ...(toHeader ? { header_to: toHeader } : {}),
+  });
 
   const headers: Record<string, string> = { ...email.headers };
   if (email.cc.length) headers.CC = email.cc.map(formatAddress).join(', ');

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import type { OutboundEmail } from '../../domain/email';
 import type { ProviderCapabilities } from '../../domain/provider';
 import { ProviderError } from '../../domain/provider-error';
@@ -53,10 +52,5 @@ export class SparkpostProvider extends HttpEmailProvider {
 
   protected secrets(): Array<Secret | undefined> {
     return [this.config.apiKey];
-  }
-
-  /** The keep-alive agent keeps sent requests, key header included: print only the identity. */
-  [inspect.custom](): string {
-    return `SparkpostProvider(${this.toString()})`;
   }
 }

@@ -1,4 +1,12 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  Kysely,
+  PostgresDialect,
+  type SchemaMetadata,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 import { type CustomTypesConfig, Pool, types } from 'pg';
 import { KyselyEmailStore, type StoreDialect } from '../kysely-email.store';
 import type { StoreTables } from '../store.tables';
@@ -20,16 +28,43 @@ const int8AsNumber: CustomTypesConfig = {
 const POSTGRES: StoreDialect = {
   beginWrite: 'begin',
   lockForClaim: (query) => query.forUpdate().skipLocked() as typeof query,
-  // Kysely looks for its migration tables in every schema unless told which one is ours.
-  migrationSchema: async (db) => {
-    const { rows } = await sql<{
-      schema: string | null;
-    }>`select current_schema() as schema`.execute(db);
-    const schema = rows[0]?.schema;
-    if (!schema) throw new Error('PostgreSQL search_path names no existing schema');
-    return schema;
-  },
 };
+
+/**
+ * Kysely's Migrator asks the introspector whether its bookkeeping tables exist. The stock
+ * PostgreSQL introspector reads every table of every schema (slow on a shared database, and it
+ * fails when another schema is dropped meanwhile) and would find another schema's tables; this one
+ * reads only the schema the store writes to, the first of its search_path.
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<unknown>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } =
+      await sql<SchemaMetadata>`select nspname as name from pg_catalog.pg_namespace`.execute(
+        this.db,
+      );
+    return rows;
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string; isView: boolean }>`
+      select c.relname as name, n.nspname as schema, c.relkind = 'v' as "isView"
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'v', 'p')`.execute(this.db);
+    return rows.map((r) => ({ ...r, columns: [] }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}
+
+class StorePostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
 
 /** The store on PostgreSQL through a pg Pool of `poolSize` connections. */
 export class PostgresEmailStore extends KyselyEmailStore {
@@ -42,6 +77,6 @@ export class PostgresEmailStore extends KyselyEmailStore {
     // An idle connection that drops emits 'error' on the pool; unhandled it would end the process.
     // The next query on it fails and is reported to its caller instead.
     pool.on('error', () => undefined);
-    super(new Kysely<StoreTables>({ dialect: new PostgresDialect({ pool }) }), POSTGRES);
+    super(new Kysely<StoreTables>({ dialect: new StorePostgresDialect({ pool }) }), POSTGRES);
   }
 }

@@ -12,7 +12,6 @@ const SQLITE: StoreDialect = {
   beginWrite: 'begin immediate',
   // One writer at a time: an UPDATE ... WHERE id IN (SELECT ... LIMIT n) cannot race another.
   lockForClaim: (query) => query,
-  migrationSchema: () => Promise.resolve(undefined),
 };
 
 /**

@@ -67,7 +67,7 @@ export const sparkpostCase: ProviderContractCase = {
             tags,
           })),
           ...[...email.cc, ...email.bcc].map((a) => ({
-            address: { email: a.email, header_to: toHeader },
+            address: { email: a.email, header_to: toHeader || undefined },
             tags,
           })),
         ]);

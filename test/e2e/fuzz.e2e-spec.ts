@@ -1,0 +1,308 @@
+import fc from 'fast-check';
+import { signRequest } from '../../src/domain/signing';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+const KEY = {
+  id: 'fuzz-key',
+  secret: 'fuzz-secret-0123456789abcdef0123',
+  scopes: ['send', 'read', 'admin'],
+};
+
+/** Generated bodies, signed or not, on every route that takes one: never a 5xx. */
+describe('fuzzed requests never produce a 5xx', () => {
+  let app: TestApp;
+  const seen = new Map<number, number>();
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      server: { bodyLimitBytes: 64 * 1024 },
+      auth: { keys: [KEY] },
+      logging: { level: 'silent' },
+    });
+  });
+
+  afterAll(() => app.close());
+
+  async function send(
+    method: string,
+    target: string,
+    body: Uint8Array | undefined,
+    contentType: string | undefined,
+    sign: boolean,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<number> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (contentType !== undefined) headers['content-type'] = contentType;
+    if (sign)
+      Object.assign(
+        headers,
+        signRequest({ keyId: KEY.id, secret: KEY.secret, method, target, body }),
+      );
+    const res = await fetch(app.url + target, { method, headers, body });
+    await res.arrayBuffer();
+    seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
+    return res.status;
+  }
+
+  const route = fc.constantFrom(
+    ['POST', '/v1/emails'],
+    ['POST', '/email'],
+    ['POST', '/v1/providers/sandbox/disable'],
+    ['DELETE', '/v1/emails/01JD3Q1ZK6W5V9X8Y7T6S5R4Q3'],
+  );
+  const contentType = fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/x-www-form-urlencoded',
+    'text/plain',
+    'multipart/form-data; boundary=x',
+    'application/octet-stream',
+    undefined,
+  );
+  const text = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.constantFrom('', '\u0000', '\r\n', '𝔘', '<script>'),
+  );
+  const address = fc.oneof(
+    fc.emailAddress(),
+    text,
+    fc.record({ email: fc.oneof(fc.emailAddress(), text), name: fc.option(text) }),
+    fc.constant(null),
+    fc.integer(),
+  );
+  /** Objects shaped like a send request, with hostile values in any field. */
+  const emailLike = fc.record(
+    {
+      from: address,
+      to: fc.oneof(address, fc.array(address, { maxLength: 60 })),
+      cc: fc.array(address, { maxLength: 5 }),
+      bcc: fc.oneof(fc.array(address, { maxLength: 5 }), text),
+      replyTo: address,
+      subject: fc.oneof(
+        text,
+        fc.integer(),
+        fc.constant(null),
+        fc.string({ minLength: 990, maxLength: 1100 }),
+      ),
+      text: fc.oneof(text, fc.object()),
+      html: text,
+      headers: fc.oneof(fc.dictionary(text, fc.oneof(text, fc.integer())), fc.array(text)),
+      attachments: fc.array(
+        fc.record(
+          {
+            filename: text,
+            content: fc.oneof(fc.base64String(), text),
+            contentType: text,
+            contentId: text,
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 3 },
+      ),
+      tags: fc.oneof(fc.array(text), text),
+      metadata: fc.oneof(fc.dictionary(text, fc.anything()), fc.anything()),
+      sendAt: fc.oneof(
+        text,
+        fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'NaN' : d.toISOString())),
+        fc.integer(),
+      ),
+      providers: fc.oneof(fc.array(text), fc.constant(['sandbox']), fc.constant([])),
+    },
+    { requiredKeys: [] },
+  );
+  /** A valid send request with at most one field replaced by a hostile value: reaches acceptance. */
+  const nearlyValid = fc
+    .tuple(
+      fc.record({
+        from: fc.constantFrom('ops@acme.test', 'Acme Ops <ops@acme.test>'),
+        to: fc.array(fc.emailAddress(), { minLength: 1, maxLength: 3 }),
+        subject: fc.string({ minLength: 1, maxLength: 80 }),
+        text: fc.string({ unit: 'binary', maxLength: 500 }),
+        tags: fc.array(fc.stringMatching(/^[a-z0-9-]{1,20}$/), { maxLength: 3 }),
+      }),
+      fc.option(
+        fc.tuple(
+          fc.constantFrom(
+            'from',
+            'to',
+            'subject',
+            'text',
+            'html',
+            'headers',
+            'sendAt',
+            'tags',
+            'metadata',
+            'attachments',
+            'providers',
+          ),
+          fc.anything(),
+        ),
+      ),
+    )
+    .map(([email, change]) => (change ? { ...email, [change[0]]: change[1] } : email));
+  /** The legacy form fields, form-encoded. */
+  const legacyForm = fc
+    .dictionary(
+      fc.constantFrom(
+        'to',
+        'to_name',
+        'from',
+        'from_name',
+        'subject',
+        'body',
+        'text',
+        'send_at',
+        '__proto__',
+        'x',
+      ),
+      text,
+    )
+    .map((fields) => new URLSearchParams(Object.entries(fields)).toString());
+
+  const bytes = (s: string) => new TextEncoder().encode(s);
+  const runs = { numRuns: 150 };
+
+  it('random bytes with any media type, signed or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        route,
+        contentType,
+        fc.uint8Array({ maxLength: 2048 }),
+        fc.boolean(),
+        async ([method, target], type, body, sign) => {
+          expect(
+            await send(method, target, body.length ? body : undefined, type, sign),
+          ).toBeLessThan(500);
+        },
+      ),
+      runs,
+    );
+  });
+
+  it('malformed and hostile JSON, signed', async () => {
+    const json = fc.oneof(
+      fc.json(),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      emailLike.map((v) => JSON.stringify(v)),
+      fc.string().map((s) => `{"from": ${s}`),
+      fc.constantFrom(
+        '{"__proto__": {"polluted": true}}',
+        '{"constructor": {"prototype": {"x": 1}}}',
+        '[]',
+        'null',
+        '1e999',
+        '"\\ud800"',
+        '{"to": []}',
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/v1/emails', '/email'), json, async (target, body) => {
+        expect(await send('POST', target, bytes(body), 'application/json', true)).toBeLessThan(500);
+      }),
+      runs,
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('hostile send requests that parse, signed', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(emailLike, nearlyValid),
+        fc.option(fc.string({ maxLength: 300 })),
+        async (email, idempotencyKey) => {
+          const headers: Record<string, string> = {};
+          if (idempotencyKey !== null && /^[\x20-\x7e]*$/.test(idempotencyKey))
+            headers['Idempotency-Key'] = idempotencyKey;
+          expect(
+            await send(
+              'POST',
+              '/v1/emails',
+              bytes(JSON.stringify(email)),
+              'application/json',
+              true,
+              headers,
+            ),
+          ).toBeLessThan(500);
+        },
+      ),
+      runs,
+    );
+  });
+
+  it('legacy form posts, signed', async () => {
+    await fc.assert(
+      fc.asyncProperty(legacyForm, async (form) => {
+        expect(
+          await send('POST', '/email', bytes(form), 'application/x-www-form-urlencoded', true),
+        ).toBeLessThan(500);
+      }),
+      runs,
+    );
+  });
+
+  it('hostile signature headers and query strings', async () => {
+    const headerValue = fc.stringMatching(/^[\x20-\x7e]{0,100}$/);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record(
+          {
+            'X-Mailover-Key': fc.oneof(headerValue, fc.constant(KEY.id)),
+            'X-Mailover-Timestamp': fc.oneof(
+              headerValue,
+              fc.integer().map(String),
+              fc.constant('99999999999999999999'),
+            ),
+            'X-Mailover-Nonce': headerValue,
+            'X-Mailover-Signature': fc.oneof(
+              headerValue,
+              fc.hexaString({ minLength: 64, maxLength: 64 }).map((h) => `v1=${h}`),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.webQueryParameters(),
+        async (headers, query) => {
+          const status = await send(
+            'GET',
+            `/v1/emails?${query}`,
+            undefined,
+            undefined,
+            false,
+            headers,
+          );
+          expect(status).toBe(401);
+        },
+      ),
+      runs,
+    );
+  });
+
+  it('signed list queries with hostile parameters', async () => {
+    const param = fc.constantFrom(
+      'status',
+      'recipient',
+      'provider',
+      'tag',
+      'since',
+      'until',
+      'cursor',
+      'limit',
+      'x',
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(param, fc.string()), async (query) => {
+        const target = `/v1/emails?${new URLSearchParams(query).toString()}`;
+        expect(await send('GET', target, undefined, undefined, true)).toBeLessThan(500);
+      }),
+      runs,
+    );
+  });
+
+  it('reached past the signature check into validation and acceptance', () => {
+    // Otherwise the properties above would prove little.
+    expect(seen.get(202)).toBeGreaterThan(0);
+    expect(seen.get(400)).toBeGreaterThan(10);
+    expect(seen.get(401)).toBeGreaterThan(10);
+  });
+});
