@@ -26,7 +26,10 @@ import { RequestAuthenticator } from './request-authenticator.service';
         throttlers: [{ name: 'default', limit: limits.default.limit, ttl: limits.default.ttlMs }],
         storage:
           limits.storage === 'redis'
-            ? new ThrottlerStorageRedisService(limits.redisUrl!, { maxRetriesPerRequest: 1 })
+            ? new ThrottlerStorageRedisService(limits.redisUrl!, {
+                maxRetriesPerRequest: 1,
+                disconnectTimeout: 200,
+              })
             : new ThrottlerStorageService(),
       }),
     }),

@@ -1,4 +1,4 @@
-import type { OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { type NonceStore, NonceStoreUnavailableError } from './nonce.store';
 
@@ -7,6 +7,7 @@ const PREFIX = 'mailover:nonce:';
 /** Nonces in Redis (`SET NX PX`), shared by every replica, expiring by themselves. */
 export class RedisNonceStore implements NonceStore, OnModuleDestroy {
   readonly #redis: Redis;
+  private readonly logger = new Logger('RedisNonceStore');
 
   constructor(
     url: string,
@@ -17,8 +18,17 @@ export class RedisNonceStore implements NonceStore, OnModuleDestroy {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
       connectTimeout: 2000,
+      disconnectTimeout: 200,
     });
-    this.#redis.on('error', () => undefined); // surfaced per request below
+    // Said once per outage; each request meanwhile answers 503.
+    let down = false;
+    this.#redis.on('error', (e: Error) => {
+      if (!down) this.logger.warn(`replay cache (Redis) unreachable: ${e.message}`);
+      down = true;
+    });
+    this.#redis.on('ready', () => {
+      down = false;
+    });
   }
 
   async claim(keyId: string, nonce: string, expiresAtMs: number): Promise<boolean> {
@@ -32,7 +42,8 @@ export class RedisNonceStore implements NonceStore, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => this.#redis.disconnect());
+    if (this.#redis.status === 'ready')
+      await this.#redis.quit().catch(() => this.#redis.disconnect());
     else this.#redis.disconnect();
   }
 }

@@ -171,8 +171,10 @@ function parseAttachments(value: unknown, limits: SendLimits, bad: Bad): Attachm
     }
     const { filename, contentType, content, contentId } = a;
     let ok = true;
-    if (typeof filename !== 'string' || !filename.trim()) (ok = false), bad(`${field}.filename`, 'is required');
-    else if (CONTROL_CHARS.test(filename) || /[/\\]/.test(filename) || filename.length > 255) {
+    if (typeof filename !== 'string' || !filename.trim()) {
+      ok = false;
+      bad(`${field}.filename`, 'is required');
+    } else if (CONTROL_CHARS.test(filename) || /[/\\]/.test(filename) || filename.length > 255) {
       ok = false;
       bad(`${field}.filename`, 'must be a plain file name (no control characters or path separators, at most 255 characters)');
     }
@@ -184,8 +186,13 @@ function parseAttachments(value: unknown, limits: SendLimits, bad: Bad): Attachm
       ok = false;
       bad(`${field}.contentId`, 'must be 1 to 200 characters without spaces, angle brackets or control characters');
     }
-    if (typeof content !== 'string') (ok = false), bad(`${field}.content`, 'is required (base64)');
-    else if (!BASE64.test(content.replace(/\s+/g, ''))) (ok = false), bad(`${field}.content`, 'must be valid base64');
+    if (typeof content !== 'string') {
+      ok = false;
+      bad(`${field}.content`, 'is required (base64)');
+    } else if (!BASE64.test(content.replace(/\s+/g, ''))) {
+      ok = false;
+      bad(`${field}.content`, 'must be valid base64');
+    }
     if (!ok) return;
     const bytes = Buffer.from((content as string).replace(/\s+/g, ''), 'base64');
     total += bytes.length;
