@@ -23,7 +23,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
   installSignedBodyParsers(app);
 
   const document = SwaggerModule.createDocument(

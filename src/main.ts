@@ -14,6 +14,18 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const app = await createApp(config);
+  // Nest's own shutdown hooks re-raise the signal (exit by signal); a clean stop exits 0.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.close().then(
+        () => process.exit(0),
+        (e: unknown) => {
+          process.stderr.write(`mailover: shutdown failed: ${(e as Error)?.message}\n`);
+          process.exit(1);
+        },
+      );
+    });
+  }
   await app.listen(config.server.port, config.server.host);
 }
 

@@ -111,6 +111,68 @@ describe('crash safety (SIGKILL under load)', () => {
   }, 120_000);
 });
 
+describe('graceful shutdown (SIGTERM)', () => {
+  let fake: ResendFake;
+  let server: ChildProcess | undefined;
+
+  afterEach(async () => {
+    server?.kill('SIGKILL');
+    await fake?.stop();
+  });
+
+  it('lets in-flight sends finish, gives the rest back and exits 0', async () => {
+    fake = new ResendFake({ apiKey: 're_term_key_0001' });
+    fake.latencyMs = 800;
+    await fake.start();
+    const dataDir = mkdtempSync(join(tmpdir(), 'mailover-term-'));
+    const configFile = join(dataDir, 'mailover.yaml');
+    writeFileSync(
+      configFile,
+      stringify({
+        providers: [{ id: 'resend', type: 'resend', baseUrl: fake.url, apiKey: 're_term_key_0001', timeoutMs: 5000 }],
+        auth: { keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read'] }] },
+        dispatch: { concurrency: 2, pollIntervalMs: 20 },
+        server: { shutdownGraceMs: 5000 },
+        logging: { level: 'warn' },
+      }),
+    );
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const boot = async () => {
+      server = spawn(process.execPath, [MAIN], {
+        cwd: ROOT,
+        env: { ...process.env, MAILOVER_CONFIG: configFile, MAILOVER_DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'test' },
+        stdio: 'ignore',
+      });
+      await eventually(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, 30_000, 'the server to be ready');
+    };
+    await boot();
+    const body = { from: 'shop@acme.test', to: 'ann@example.com', subject: 'Order', text: 'Thanks' };
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await signedRequest(url, 'POST', '/v1/emails', body)).json.id);
+    await eventually(async () => fake.requests.length >= 2, 10_000, 'two sends in flight');
+
+    const exited = new Promise<number | null>((r) => server!.once('exit', (code) => r(code)));
+    server!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const inFlightAtStop = new Set(fake.requests.map(mailoverId));
+    expect(inFlightAtStop.size).toBeGreaterThanOrEqual(2);
+    expect(inFlightAtStop.size).toBeLessThan(ids.length);
+
+    await boot();
+    const statuses = await eventually(async () => {
+      const all = await Promise.all(ids.map(async (id) => (await signedRequest(url, 'GET', `/v1/emails/${id}`)).json));
+      return all.every((e) => e.status === 'sent') ? all : undefined;
+    }, 20_000, 'every email to be sent after the restart');
+    // The sends in flight at SIGTERM finished and were recorded then: none went out twice.
+    for (const email of statuses.filter((e) => inFlightAtStop.has(e.id))) expect(email.rounds).toBe(1);
+    const perId = new Map<string, number>();
+    for (const id of fake.requests.map(mailoverId)) if (id) perId.set(id, (perId.get(id) ?? 0) + 1);
+    expect([...perId.values()].every((n) => n === 1)).toBe(true);
+    expect(perId.size).toBe(ids.length);
+  }, 90_000);
+});
+
 function mailoverId(r: { json?: unknown }): string | undefined {
   return (r.json as { tags?: Array<{ name: string; value: string }> })?.tags?.find((t) => t.name === 'mailover_id')?.value;
 }

@@ -11,7 +11,7 @@ export interface ServerProcess {
   /** Everything written to stdout and stderr so far. */
   output(): string;
   stdout(): string;
-  /** SIGTERM, then the exit code once it has exited (and flushed its logs). */
+  /** SIGTERM, then the exit code once it has exited (null when, as Nest does, it re-raised the signal). */
   stop(): Promise<number | null>;
   /** Resolves with the exit code if the process ends by itself. */
   exited: Promise<number | null>;
@@ -29,11 +29,20 @@ export async function freePort(): Promise<number> {
 /** Starts src/main.ts under ts-node (transpile only) with exactly this environment. */
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+        PORT: String(port),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let stdout = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -43,7 +52,9 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   child.stderr!.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
   });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     child,
@@ -69,7 +80,8 @@ export async function whenLive(server: ServerProcess, ms = 60_000): Promise<void
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`the server was not live within ${ms} ms:\n${server.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`the server was not live within ${ms} ms:\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
