@@ -5,6 +5,7 @@ import type { AppConfig } from './config/config.schema';
 import { HealthModule } from './health/health.module';
 import { HttpModule } from './http/http.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** The composition root. */
 @Module({})
@@ -12,7 +13,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule, AuthModule, HttpModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), LoggingModule, MetricsModule, AuthModule, HttpModule, HealthModule],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DispatchConfig, LimitsConfig } from '../config/config.schema';
 import { ConflictError, IdempotencyMismatchError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/id';
+import { MetricsService } from '../metrics/metrics.service';
 import type { SendRequest } from '../domain/send-request';
 import {
   EMAIL_STORE,
@@ -33,6 +34,7 @@ export class EmailService {
     private readonly worker: OutboxWorker,
     private readonly dispatch: DispatchConfig,
     readonly limits: LimitsConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Stores the email durably (answers once committed), or replays an earlier answer for the same Idempotency-Key. */
@@ -63,6 +65,7 @@ export class EmailService {
       throw new IdempotencyMismatchError('This Idempotency-Key was used with a different request in the last 24 hours.');
     }
     if (result.kind === 'replayed') return { email: result.email, status: result.originalStatus, replayed: true };
+    this.metrics.accepted.inc({ status: result.email.status });
     if (!scheduled) this.worker.wake();
     return { email: result.email, status: result.email.status as 'queued' | 'scheduled', replayed: false };
   }

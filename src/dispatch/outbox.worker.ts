@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DispatchConfig, ServerConfig } from '../config/config.schema';
+import { MetricsService } from '../metrics/metrics.service';
 import { EMAIL_STORE, type EmailRecord, type EmailStatus, type EmailStore, type RoundResult } from '../store/email.store';
 import { retryDelayMs } from './backoff';
 import { runRound } from './failover';
@@ -39,6 +40,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly roster: ProviderRoster,
     private readonly config: DispatchConfig,
     private readonly server: ServerConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   get isStopping(): boolean {
@@ -102,9 +104,11 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       .catch((e) => this.logger.error({ emailId: email.id, err: { message: (e as Error).message } }, 'round failed'))
       .finally(() => {
         this.inFlight.delete(email.id);
+        this.metrics.inFlight.set(this.inFlight.size);
         if (this.inFlight.size === this.config.concurrency - 1) this.wake();
       });
     this.inFlight.set(email.id, task);
+    this.metrics.inFlight.set(this.inFlight.size);
   }
 
   private async process(email: EmailRecord): Promise<void> {
@@ -128,6 +132,8 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       this.logger.warn({ emailId: email.id }, 'lease lost before the round was stored');
       return;
     }
+    this.metrics.recordAttempts(outcome.attempts);
+    this.metrics.finished.inc({ result: result.status });
     if (result.status !== 'rescheduled') this.events.emit('final', email.id, result.status);
     this.logger.log({ emailId: email.id, status: result.status, provider: outcome.result === 'sent' ? outcome.providerId : undefined, attempts: outcome.attempts.length }, 'round finished');
   }

@@ -80,6 +80,19 @@ describe('dispatch over real HTTP', () => {
     expect(idsAt(backup)).toEqual([id]);
   });
 
+  it('exposes Prometheus metrics without a key', async () => {
+    primary.inject({ kind: 'server-error' }, 1);
+    await statusOf(app, await send(), ['sent']);
+    const res = await fetch(`${app.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('mailover_provider_attempts_total{provider="primary",outcome="retryable"} 1');
+    expect(text).toContain('mailover_provider_attempts_total{provider="backup",outcome="sent"} 1');
+    expect(text).toContain('mailover_rounds_total{result="sent"} 1');
+    expect(text).toContain('mailover_emails_accepted_total{status="queued"} 1');
+    expect(text).toMatch(/mailover_provider_circuit_state\{provider="primary"\} 0/);
+  });
+
   it('does not fail over a permanent error', async () => {
     primary.inject({ kind: 'reject-recipient' });
     const id = await send();
