@@ -1,4 +1,5 @@
 import { ResendFake } from '../fakes/resend.fake';
+import { createTempSchema } from '../support/postgres-schema';
 import { eventually, FAST_DISPATCH, startTestApp, statusOf, type TestApp } from '../support/test-app';
 
 const email = (patch: Record<string, unknown> = {}) => ({
@@ -21,17 +22,26 @@ function idsAt(fake: ResendFake): string[] {
     .filter((v): v is string => Boolean(v));
 }
 
-describe('dispatch over real HTTP', () => {
+// The same dispatch behaviour on both stores: dispatch code does not know which one it has.
+describe.each(['sqlite', 'postgres'] as const)('dispatch over real HTTP (%s store)', (driver) => {
   let primary: ResendFake;
   let backup: ResendFake;
   let app: TestApp;
+  let store: Record<string, unknown> = {};
+  let dropSchema: (() => Promise<void>) | undefined;
 
   beforeEach(async () => {
+    if (driver === 'postgres') {
+      const schema = await createTempSchema('dispatch');
+      store = { driver: 'postgres', postgresUrl: schema.url };
+      dropSchema = schema.drop;
+    }
     primary = new ResendFake({ apiKey: 're_primary_key_123' });
     backup = new ResendFake({ apiKey: 're_backup_key_456' });
     await primary.start();
     await backup.start();
     app = await startTestApp({
+      store,
       dispatch: FAST_DISPATCH,
       providers: [
         { id: 'primary', type: 'resend', baseUrl: primary.url, apiKey: 're_primary_key_123', priority: 1, timeoutMs: 300 },
@@ -44,6 +54,7 @@ describe('dispatch over real HTTP', () => {
     await app.close();
     await primary.stop();
     await backup.stop();
+    await dropSchema?.();
   });
 
   async function send(patch: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
@@ -161,7 +172,7 @@ describe('dispatch over real HTTP', () => {
 
     const config = app.config;
     await app.close();
-    app = await startTestApp({ dispatch: FAST_DISPATCH, providers: config.providers.map((p) => ({ id: p.id, type: p.type, baseUrl: p.baseUrl, apiKey: p.apiKey?.reveal(), priority: p.priority, timeoutMs: p.timeoutMs })) }, app.dataDir);
+    app = await startTestApp({ store, dispatch: FAST_DISPATCH, providers: config.providers.map((p) => ({ id: p.id, type: p.type, baseUrl: p.baseUrl, apiKey: p.apiKey?.reveal(), priority: p.priority, timeoutMs: p.timeoutMs })) }, app.dataDir);
     expect((await statusOf(app, await send(), ['sent'])).provider).toBe('backup');
     expect((await app.request('POST', '/v1/providers/primary/enable')).json.enabled).toBe(true);
     expect((await statusOf(app, await send(), ['sent'])).provider).toBe('primary');

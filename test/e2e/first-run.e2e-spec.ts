@@ -46,7 +46,7 @@ describe('first run without keys', () => {
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(server.output()).toMatch(/auth\.keys: no API keys are configured; in production/);
-    expect(server.output()).not.toMatch(/secret:/);
+    expect(server.output()).not.toMatch(/key id:/);
     expect(() => statSync(join(dataDir, 'api-key.json'))).toThrow(/ENOENT/);
   });
 });
