@@ -83,6 +83,16 @@ server: { colour: blue }
     );
   });
 
+  it('refuses a lease shorter than the slowest round', () => {
+    const file = overlay(`
+dispatch: { leaseMs: 15000 }
+providers:
+  - { id: a, type: sandbox, timeoutMs: 10000 }
+  - { id: b, type: sandbox, timeoutMs: 10000 }
+`);
+    expect(problemsOf({ MAILOVER_CONFIG: file })).toEqual([expect.stringMatching(/^dispatch\.leaseMs: must be more than the providers' timeouts together \(22000 ms\)/)]);
+  });
+
   it('reports an unreadable overlay file', () => {
     expect(problemsOf({ MAILOVER_CONFIG: join(dir, 'missing.yaml') })[0]).toMatch(/missing\.yaml: ENOENT/);
   });

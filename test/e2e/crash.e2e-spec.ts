@@ -49,7 +49,7 @@ describe('crash safety (SIGKILL under load)', () => {
         auth: { keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read'] }] },
         rateLimit: { default: { limit: 100000, ttlMs: 1000 }, anonymous: { limit: 100000, ttlMs: 1000 } },
         // A small worker and a short lease: a backlog builds up, and the dead process's leases expire fast.
-        dispatch: { concurrency: 4, pollIntervalMs: 20, leaseMs: 1500 },
+        dispatch: { concurrency: 4, pollIntervalMs: 20, leaseMs: 3500 },
         logging: { level: 'warn' },
       }),
     );
