@@ -6,21 +6,11 @@
  *
  *   node -r ts-node/register/transpile-only bench/fake-provider.ts <latencyMs>
  *
- * Parent -> child: {type: 'expect', count} starts counting afresh and asks for a
- * {type: 'done', at, distinct, firstAt} message once `count` distinct ids have arrived;
- * {type: 'stats'} answers {type: 'stats', distinct, received}.
- * Child -> parent: {type: 'ready', url} once listening.
+ * The messages are in support/fake-protocol.ts.
  */
 import type { FakeResponse, RecordedRequest } from '../test/fakes/fake-http-server';
 import { ResendFake } from '../test/fakes/resend.fake';
-
-export const FAKE_API_KEY = 're_bench_0123456789abcdef';
-
-export type FakeCommand = { type: 'expect'; count: number } | { type: 'stats' };
-export type FakeReport =
-  | { type: 'ready'; url: string }
-  | { type: 'done'; at: number; firstAt: number; distinct: number }
-  | { type: 'stats'; distinct: number; received: number };
+import { FAKE_API_KEY, type FakeCommand, type FakeReport } from './support/fake-protocol';
 
 class CountingResendFake extends ResendFake {
   private ids = new Set<string>();

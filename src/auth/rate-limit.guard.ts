@@ -1,4 +1,4 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, HttpException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -41,12 +41,25 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const rule = await this.ruleFor(this.requestOf(props.context));
-    return super.handleRequest({
-      ...props,
-      limit: rule.limit,
-      ttl: rule.ttlMs,
-      blockDuration: rule.ttlMs,
-    });
+    try {
+      return await super.handleRequest({
+        ...props,
+        limit: rule.limit,
+        ttl: rule.ttlMs,
+        blockDuration: rule.ttlMs,
+      });
+    } catch (e) {
+      if (e instanceof HttpException) throw e;
+      // The shared counter (Redis) is unreachable: refuse rather than serve unlimited.
+      this.logger.warn(`rate limit storage failed: ${(e as Error).message}`);
+      throw new ProblemException(
+        503,
+        'rate-limit-unavailable',
+        'Service unavailable',
+        'The rate limit could not be checked; retry later.',
+        { 'Retry-After': '5' },
+      );
+    }
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {

@@ -26,7 +26,10 @@ export interface SignedRequest {
 /** Paths that never need a signature: probes, the API docs and metrics. */
 const OPEN_PATH = /^\/(?:health|docs|docs-json|metrics)(?:[/?]|$)/;
 
-/** True for requests whose body must be verified before it is parsed. */
+/**
+ * True for requests whose body must be verified before it is parsed. This decides only *when* a
+ * body is checked; whether a route needs a key at all is the guard's, from `@Public()`.
+ */
 export function isSignedPath(url: string): boolean {
   return !OPEN_PATH.test(url);
 }

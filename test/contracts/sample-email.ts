@@ -5,7 +5,10 @@ export const PIXEL_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
   'base64',
 );
-export const RECEIPT_BYTES = Buffer.from('%PDF-1.4\n% a receipt\n\u00e9\u0000\u00ff binary bytes', 'latin1');
+export const RECEIPT_BYTES = Buffer.from(
+  '%PDF-1.4\n% a receipt\n\u00e9\u0000\u00ff binary bytes',
+  'latin1',
+);
 
 /** One message that uses every field of the model, so a contract test sees each reach the wire. */
 export function sampleEmail(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
@@ -28,4 +31,19 @@ export function sampleEmail(overrides: Partial<OutboundEmail> = {}): OutboundEma
     metadata: { category: 'receipt', order: '42' },
     ...overrides,
   };
+}
+
+/** The sample with only what every message has: from, to, subject and text. */
+export function textOnlyEmail(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
+  return sampleEmail({
+    cc: [],
+    bcc: [],
+    replyTo: undefined,
+    html: undefined,
+    headers: {},
+    attachments: [],
+    tags: [],
+    metadata: {},
+    ...overrides,
+  });
 }

@@ -357,8 +357,8 @@ describe('signed requests, keys, scopes and limits', () => {
     expect(res.body).toMatchObject({ status: 403, requiredScope: 'send' });
   });
 
-  it('keeps /health, /docs and /docs-json open', async () => {
-    for (const path of ['/health/live', '/health/ready', '/docs', '/docs-json']) {
+  it('keeps /health, /docs, /docs-json and /metrics open', async () => {
+    for (const path of ['/health/live', '/health/ready', '/docs', '/docs-json', '/metrics']) {
       const res = await fetch(app.url + path);
       expect([path, res.status]).toEqual([path, 200]);
     }
@@ -465,5 +465,23 @@ describe('with Redis for the nonces and the limits (two replicas)', () => {
     const statuses: number[] = [];
     for (const app of [a, b, a, b]) statuses.push((await call(app, read({ key }))).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+});
+
+describe('with Redis unreachable', () => {
+  it('refuses signed requests with 503 and Retry-After, never lets them through', async () => {
+    const app = await startTestApp({
+      auth: { keys: [KEYS.reader] },
+      rateLimit: { storage: 'redis', redisUrl: 'redis://127.0.0.1:1' },
+    });
+    try {
+      const res = await call(app, read());
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(res.body).toMatchObject({ status: 503 });
+      expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });

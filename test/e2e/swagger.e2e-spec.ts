@@ -74,7 +74,9 @@ describe('Swagger UI at /docs signs "Try it out" requests in the page', () => {
     });
     await operation.locator('textarea.body-param__text').fill(body);
     await operation.locator('.execute').click();
-    const status = operation.locator('.live-responses-table tr.response .response-col_status').first();
+    const status = operation
+      .locator('.live-responses-table tr.response .response-col_status')
+      .first();
     await status.waitFor();
     expect((await status.innerText()).trim()).toBe('202');
 
@@ -97,14 +99,36 @@ describe('Swagger UI at /docs signs "Try it out" requests in the page', () => {
     await operation.locator('.try-out__btn').click();
     await operation.locator('tr[data-param-name="limit"] input').fill('5');
     await operation.locator('.execute').click();
-    const status = operation.locator('.live-responses-table tr.response .response-col_status').first();
+    const status = operation
+      .locator('.live-responses-table tr.response .response-col_status')
+      .first();
     await status.waitFor();
     expect((await status.innerText()).trim()).toBe('200');
+  });
+
+  it('signs a form-encoded body (the legacy POST /email)', async () => {
+    const operation = page.locator('#operations-emails-EmailsController_sendLegacy');
+    await operation.locator('.opblock-summary').click();
+    await operation.locator('.try-out__btn').click();
+    await operation
+      .locator('tr[data-property-name="subject"] input[type="text"]')
+      .fill('Form from /docs');
+    await operation.locator('tr[data-property-name="send_at"] input[type="text"]').fill('');
+    await operation.locator('.execute').click();
+    const status = operation
+      .locator('.live-responses-table tr.response .response-col_status')
+      .first();
+    await status.waitFor();
+    expect((await status.innerText()).trim()).toBe('202');
+    const form = sent.find((r) => r.url.endsWith('/email'));
+    expect(form?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(form?.body).toContain('subject=Form%20from%20%2Fdocs');
   });
 
   it('never sent the secret, nor an Authorization header, over the wire', () => {
     const apiCalls = sent.filter((r) => new URL(r.url).pathname.startsWith('/v1/'));
     expect(apiCalls.map((r) => r.method)).toEqual(['POST', 'GET']);
+    expect(sent.filter((r) => r.url.endsWith('/email'))).toHaveLength(1);
     for (const request of apiCalls) {
       expect(request.headers['x-mailover-key']).toBe(KEY.id);
       expect(request.headers['x-mailover-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
@@ -119,12 +143,11 @@ describe('Swagger UI at /docs signs "Try it out" requests in the page', () => {
   });
 
   it('keeps the secret out of the browser storage', async () => {
-    const stored = await page.evaluate(
-      () =>
-        JSON.stringify({ ...localStorage }) +
-        JSON.stringify({ ...sessionStorage }) +
-        document.cookie,
+    // Source text: it runs in the page, whose globals the test's types do not include.
+    const stored = await page.evaluate<string>(
+      'JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie',
     );
+    expect(stored).toMatch(/^\{.*\}\{.*\}/);
     expect(stored).not.toContain(KEY.secret);
   });
 });

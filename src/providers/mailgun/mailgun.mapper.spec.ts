@@ -1,5 +1,10 @@
-import type { OutboundEmail } from '../../domain/email';
-import type { ProviderHttpResponse } from '../http/provider-http';
+import {
+  PIXEL_PNG,
+  RECEIPT_BYTES,
+  sampleEmail,
+  textOnlyEmail,
+} from '../../../test/contracts/sample-email';
+import { answer } from '../../../test/support/provider-answer';
 import {
   mailgunAuthorization,
   mailgunForm,
@@ -9,41 +14,6 @@ import {
   readMailgunFailure,
   readMailgunMessageId,
 } from './mailgun.mapper';
-
-const PDF = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0xe9]);
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
-
-function email(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
-  return {
-    id: '01JD0000000000000000000001',
-    from: { email: 'support@acme.test', name: 'Acme Support' },
-    to: [{ email: 'ann@example.com', name: 'Lee, Ann' }, { email: 'bob@example.com' }],
-    cc: [{ email: 'carol@example.com', name: 'Carol' }],
-    bcc: [{ email: 'dave@example.com' }],
-    replyTo: { email: 'help@acme.test', name: 'Help Desk' },
-    subject: 'Receipt \u2708',
-    html: '<p>Hi</p><img src="cid:logo">',
-    text: 'Hi',
-    headers: { 'X-Campaign': 'nov' },
-    attachments: [
-      { filename: 'receipt.pdf', contentType: 'application/pdf', content: PDF },
-      { filename: 'logo.png', contentType: 'image/png', content: PNG, contentId: 'logo' },
-    ],
-    tags: ['receipt', 'nov'],
-    metadata: { order: '42' },
-    ...overrides,
-  };
-}
-
-const res = (
-  status: number,
-  text: string,
-  headers: Record<string, string> = {},
-): ProviderHttpResponse => ({
-  status,
-  text,
-  headers,
-});
 
 const bytes = async (part: unknown) =>
   Buffer.from(await (part as Blob).arrayBuffer()).toString('hex');
@@ -67,7 +37,7 @@ describe('mailgun mapper', () => {
       expect(mailgunAuthorization('key-123')).toBe(
         `Basic ${Buffer.from('api:key-123').toString('base64')}`,
       );
-      const req = mailgunRequest(email(), { domain: 'mg.acme.test', apiKey: 'key-123' });
+      const req = mailgunRequest(sampleEmail(), { domain: 'mg.acme.test', apiKey: 'key-123' });
       expect(req.method).toBe('POST');
       expect(req.path).toBe('/v3/mg.acme.test/messages');
       expect(req.headers).toEqual({
@@ -78,17 +48,20 @@ describe('mailgun mapper', () => {
     });
 
     it('maps every field onto the multipart form', async () => {
-      const form = mailgunForm(email());
+      // A display name with a comma is quoted, so it does not split the list.
+      const lee = { email: 'ann@example.com', name: 'Lee, Ann' };
+      const form = mailgunForm(sampleEmail({ to: [lee, { email: 'bob@example.com' }] }));
       expect(form.getAll('from')).toEqual(['Acme Support <support@acme.test>']);
       expect(form.getAll('to')).toEqual(['"Lee, Ann" <ann@example.com>', 'bob@example.com']);
       expect(form.getAll('cc')).toEqual(['Carol <carol@example.com>']);
       expect(form.getAll('bcc')).toEqual(['dave@example.com']);
       expect(form.getAll('h:Reply-To')).toEqual(['Help Desk <help@acme.test>']);
-      expect(form.getAll('subject')).toEqual(['Receipt \u2708']);
-      expect(form.getAll('text')).toEqual(['Hi']);
-      expect(form.getAll('html')).toEqual(['<p>Hi</p><img src="cid:logo">']);
+      expect(form.getAll('subject')).toEqual(['Your trip receipt \u2708 #42']);
+      expect(form.getAll('text')).toEqual(['Hi Ann']);
+      expect(form.getAll('html')).toEqual(['<h1>Hi Ann</h1><img src="cid:logo">']);
       expect(form.getAll('h:X-Campaign')).toEqual(['nov']);
       expect(form.getAll('o:tag')).toEqual(['receipt', 'nov']);
+      expect(form.getAll('v:category')).toEqual(['receipt']);
       expect(form.getAll('v:order')).toEqual(['42']);
       expect(form.getAll('v:mailover_id')).toEqual(['01JD0000000000000000000001']);
 
@@ -96,29 +69,18 @@ describe('mailgun mapper', () => {
       expect(form.getAll('attachment')).toHaveLength(1);
       expect(attachment.name).toBe('receipt.pdf');
       expect(attachment.type).toBe('application/pdf');
-      expect(await bytes(attachment)).toBe(PDF.toString('hex'));
+      expect(await bytes(attachment)).toBe(RECEIPT_BYTES.toString('hex'));
 
       // The inline part's filename is what Mailgun makes its Content-ID.
       const [inline] = form.getAll('inline') as File[];
       expect(form.getAll('inline')).toHaveLength(1);
       expect(inline.name).toBe('logo');
       expect(inline.type).toBe('image/png');
-      expect(await bytes(inline)).toBe(PNG.toString('hex'));
+      expect(await bytes(inline)).toBe(PIXEL_PNG.toString('hex'));
     });
 
     it('leaves out what a text-only message does not have', () => {
-      const form = mailgunForm(
-        email({
-          cc: [],
-          bcc: [],
-          replyTo: undefined,
-          html: undefined,
-          headers: {},
-          attachments: [],
-          tags: [],
-          metadata: {},
-        }),
-      );
+      const form = mailgunForm(textOnlyEmail());
       expect([...form.keys()].sort()).toEqual([
         'from',
         'subject',
@@ -130,7 +92,7 @@ describe('mailgun mapper', () => {
     });
 
     it('lets mailover_id win over a metadata entry of the same name', () => {
-      const form = mailgunForm(email({ metadata: { mailover_id: 'spoofed' } }));
+      const form = mailgunForm(sampleEmail({ metadata: { mailover_id: 'spoofed' } }));
       expect(form.getAll('v:mailover_id')).toEqual(['01JD0000000000000000000001']);
     });
   });
@@ -138,13 +100,15 @@ describe('mailgun mapper', () => {
   describe('success answer', () => {
     it('reads the id with its angle brackets', () => {
       const body = '{"id":"<20240101120000.1.ABCDEF@mg.acme.test>","message":"Queued. Thank you."}';
-      expect(readMailgunMessageId(res(200, body))).toBe('<20240101120000.1.ABCDEF@mg.acme.test>');
+      expect(readMailgunMessageId(answer(200, body))).toBe(
+        '<20240101120000.1.ABCDEF@mg.acme.test>',
+      );
     });
 
     it('finds no id in a malformed or empty answer', () => {
-      expect(readMailgunMessageId(res(200, '{"id": "<2024'))).toBeUndefined();
-      expect(readMailgunMessageId(res(200, '<html>ok</html>'))).toBeUndefined();
-      expect(readMailgunMessageId(res(200, '{"message":"Queued. Thank you."}'))).toBeUndefined();
+      expect(readMailgunMessageId(answer(200, '{"id": "<2024'))).toBeUndefined();
+      expect(readMailgunMessageId(answer(200, '<html>ok</html>'))).toBeUndefined();
+      expect(readMailgunMessageId(answer(200, '{"message":"Queued. Thank you."}'))).toBeUndefined();
     });
   });
 
@@ -188,30 +152,31 @@ describe('mailgun mapper', () => {
       [500, message('Internal Server Error'), 'retryable'],
       [502, '<html><body>Bad Gateway</body></html>', 'retryable'],
     ])('HTTP %i %s is %s', (status, body, kind) => {
-      expect(readMailgunFailure(res(status, body), NOW).kind).toBe(kind);
+      expect(readMailgunFailure(answer(status, body), NOW).kind).toBe(kind);
     });
 
     it("keeps Mailgun's own text, JSON or bare", () => {
-      expect(readMailgunFailure(res(401, 'Forbidden'))).toEqual({
+      expect(readMailgunFailure(answer(401, 'Forbidden'))).toEqual({
         kind: 'provider',
         message: 'Forbidden',
         retryAfterMs: undefined,
       });
-      expect(readMailgunFailure(res(404, message('Domain not found: acme.test'))).message).toBe(
+      expect(readMailgunFailure(answer(404, message('Domain not found: acme.test'))).message).toBe(
         'Domain not found: acme.test',
       );
-      expect(readMailgunFailure(res(503, '')).message).toBe('HTTP 503');
+      expect(readMailgunFailure(answer(503, '')).message).toBe('HTTP 503');
     });
 
     it('reads the 429 wait from X-RateLimit-Reset (epoch seconds), else from the message', () => {
       const headers = { 'x-ratelimit-reset': String(NOW / 1000 + 3.5) };
       expect(
-        readMailgunFailure(res(429, message('request limit exceeded'), headers), NOW).retryAfterMs,
+        readMailgunFailure(answer(429, message('request limit exceeded'), headers), NOW)
+          .retryAfterMs,
       ).toBe(3500);
       const dated = message(
         'Domain acme.test is not allowed to send: request limit exceeded, try again after Mon, 20 Dec 2021 20:33:21 UTC',
       );
-      expect(readMailgunFailure(res(429, dated), NOW).retryAfterMs).toBe(21_000);
+      expect(readMailgunFailure(answer(429, dated), NOW).retryAfterMs).toBe(21_000);
       expect(
         mailgunRetryAfterMs(
           {},
@@ -226,7 +191,9 @@ describe('mailgun mapper', () => {
           NOW,
         ),
       ).toBeUndefined();
-      expect(readMailgunFailure(res(500, message('x'), headers), NOW).retryAfterMs).toBeUndefined();
+      expect(
+        readMailgunFailure(answer(500, message('x'), headers), NOW).retryAfterMs,
+      ).toBeUndefined();
     });
   });
 });

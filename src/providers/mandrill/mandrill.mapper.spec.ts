@@ -1,32 +1,16 @@
-import type { OutboundEmail } from '../../domain/email';
+import {
+  PIXEL_PNG,
+  RECEIPT_BYTES,
+  sampleEmail,
+  textOnlyEmail,
+} from '../../../test/contracts/sample-email';
 import { readMandrillFailure, readMandrillResult, toMandrillSend } from './mandrill.mapper';
-
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const PDF = Buffer.from('%PDF-1.4\n\u00e9\u0000\u00ff', 'latin1');
-
-const email = (overrides: Partial<OutboundEmail> = {}): OutboundEmail => ({
-  id: '01JD0000000000000000000007',
-  from: { email: 'support@acme.test', name: 'Acme Support' },
-  to: [{ email: 'ann@example.com', name: 'Ann Lee' }, { email: 'bob@example.com' }],
-  cc: [{ email: 'carol@example.com', name: 'Carol' }],
-  bcc: [{ email: 'dave@example.com' }],
-  replyTo: { email: 'help@acme.test', name: 'Help Desk, Acme' },
-  subject: 'Receipt \u2708',
-  html: '<p>Hi <img src="cid:logo"></p>',
-  text: 'Hi',
-  headers: { 'X-Campaign': 'nov' },
-  attachments: [
-    { filename: 'receipt.pdf', contentType: 'application/pdf', content: PDF },
-    { filename: 'logo.png', contentType: 'image/png', content: PNG, contentId: 'logo' },
-  ],
-  tags: ['receipt'],
-  metadata: { order: '42' },
-  ...overrides,
-});
 
 describe('toMandrillSend', () => {
   it('maps every field of the model onto /messages/send', () => {
-    const body = toMandrillSend(email());
+    // A display name with a comma is quoted, so the Reply-To header stays one address.
+    const replyTo = { email: 'help@acme.test', name: 'Help Desk, Acme' };
+    const body = toMandrillSend(sampleEmail({ replyTo }));
     expect(body).toEqual({
       async: false,
       message: {
@@ -39,58 +23,57 @@ describe('toMandrillSend', () => {
           { email: 'dave@example.com', type: 'bcc' },
         ],
         headers: { 'X-Campaign': 'nov', 'Reply-To': '"Help Desk, Acme" <help@acme.test>' },
-        subject: 'Receipt \u2708',
-        html: '<p>Hi <img src="cid:logo"></p>',
-        text: 'Hi',
+        subject: 'Your trip receipt \u2708 #42',
+        html: '<h1>Hi Ann</h1><img src="cid:logo">',
+        text: 'Hi Ann',
         preserve_recipients: true,
-        tags: ['receipt'],
-        metadata: { order: '42', mailover_id: '01JD0000000000000000000007' },
+        tags: ['receipt', 'nov'],
+        metadata: {
+          category: 'receipt',
+          order: '42',
+          mailover_id: '01JD0000000000000000000001',
+        },
         attachments: [
-          { type: 'application/pdf', name: 'receipt.pdf', content: PDF.toString('base64') },
+          {
+            type: 'application/pdf',
+            name: 'receipt.pdf',
+            content: RECEIPT_BYTES.toString('base64'),
+          },
         ],
-        images: [{ type: 'image/png', name: 'logo', content: PNG.toString('base64') }],
+        images: [{ type: 'image/png', name: 'logo', content: PIXEL_PNG.toString('base64') }],
       },
     });
-    expect(Buffer.from(body.message.attachments![0].content, 'base64').equals(PDF)).toBe(true);
+    expect(Buffer.from(body.message.attachments![0].content, 'base64').equals(RECEIPT_BYTES)).toBe(
+      true,
+    );
   });
 
   it('leaves out what a text-only message does not have, but always sends mailover_id', () => {
     const { message } = toMandrillSend(
-      email({
-        from: { email: 'a@acme.test' },
-        to: [{ email: 'ann@example.com' }],
-        cc: [],
-        bcc: [],
-        replyTo: undefined,
-        html: undefined,
-        headers: {},
-        attachments: [],
-        tags: [],
-        metadata: {},
-      }),
+      textOnlyEmail({ from: { email: 'a@acme.test' }, to: [{ email: 'ann@example.com' }] }),
     );
     expect(message).toEqual({
       from_email: 'a@acme.test',
       to: [{ email: 'ann@example.com', type: 'to' }],
-      subject: 'Receipt \u2708',
-      text: 'Hi',
+      subject: 'Your trip receipt \u2708 #42',
+      text: 'Hi Ann',
       preserve_recipients: true,
       tags: [],
-      metadata: { mailover_id: '01JD0000000000000000000007' },
+      metadata: { mailover_id: '01JD0000000000000000000001' },
     });
   });
 
   it('lets metadata not overwrite mailover_id, and sends an inline non-image as an attachment', () => {
     const css = Buffer.from('p{}');
     const { message } = toMandrillSend(
-      email({
+      sampleEmail({
         metadata: { mailover_id: 'forged' },
         attachments: [
           { filename: 's.css', contentType: 'text/css', content: css, contentId: 'style' },
         ],
       }),
     );
-    expect(message.metadata.mailover_id).toBe('01JD0000000000000000000007');
+    expect(message.metadata.mailover_id).toBe('01JD0000000000000000000001');
     expect(message.images).toBeUndefined();
     expect(message.attachments).toEqual([
       { type: 'text/css', name: 's.css', content: css.toString('base64') },

@@ -1,97 +1,63 @@
-import type { OutboundEmail } from '../../domain/email';
-import type { ProviderHttpResponse } from '../http/provider-http';
+import {
+  PIXEL_PNG,
+  RECEIPT_BYTES,
+  sampleEmail,
+  textOnlyEmail,
+} from '../../../test/contracts/sample-email';
+import { answer } from '../../../test/support/provider-answer';
 import { readPostmarkFailure, readPostmarkMessageId, toPostmarkMessage } from './postmark.mapper';
-
-const email = (overrides: Partial<OutboundEmail> = {}): OutboundEmail => ({
-  id: '01JD0000000000000000000001',
-  from: { email: 'support@acme.test', name: 'Acme Support' },
-  to: [{ email: 'ann@example.com', name: 'Ann Lee' }, { email: 'bob@example.com' }],
-  cc: [{ email: 'carol@example.com', name: 'Carol, CPA' }],
-  bcc: [{ email: 'dave@example.com' }],
-  replyTo: { email: 'help@acme.test', name: 'Help Desk' },
-  subject: 'Receipt #42',
-  html: '<p>Hi</p><img src="cid:logo">',
-  text: 'Hi',
-  headers: { 'X-Campaign': 'nov' },
-  attachments: [
-    { filename: 'a.pdf', contentType: 'application/pdf', content: Buffer.from([0, 1, 2, 255]) },
-    {
-      filename: 'logo.png',
-      contentType: 'image/png',
-      content: Buffer.from('png'),
-      contentId: 'logo',
-    },
-  ],
-  tags: ['receipt', 'nov'],
-  metadata: { order: '42' },
-  ...overrides,
-});
-
-const res = (
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): ProviderHttpResponse => ({
-  status,
-  headers,
-  text: typeof body === 'string' ? body : JSON.stringify(body),
-});
 
 describe('toPostmarkMessage', () => {
   it('maps every field onto the PascalCase /email body', () => {
-    expect(toPostmarkMessage(email(), { messageStream: 'outbound' })).toEqual({
+    const cc = [{ email: 'carol@example.com', name: 'Carol, CPA' }];
+    expect(toPostmarkMessage(sampleEmail({ cc }), { messageStream: 'outbound' })).toEqual({
       From: 'Acme Support <support@acme.test>',
       To: 'Ann Lee <ann@example.com>, bob@example.com',
       Cc: '"Carol, CPA" <carol@example.com>', // quoted, so the comma does not split the list
       Bcc: 'dave@example.com',
       ReplyTo: 'Help Desk <help@acme.test>',
-      Subject: 'Receipt #42',
-      TextBody: 'Hi',
-      HtmlBody: '<p>Hi</p><img src="cid:logo">',
+      Subject: 'Your trip receipt \u2708 #42',
+      TextBody: 'Hi Ann',
+      HtmlBody: '<h1>Hi Ann</h1><img src="cid:logo">',
       Headers: [{ Name: 'X-Campaign', Value: 'nov' }],
       Tag: 'receipt',
       Metadata: {
+        category: 'receipt',
         order: '42',
         mailover_tags: 'receipt,nov',
         mailover_id: '01JD0000000000000000000001',
       },
       MessageStream: 'outbound',
       Attachments: [
-        { Name: 'a.pdf', Content: 'AAEC/w==', ContentType: 'application/pdf' },
-        { Name: 'logo.png', Content: 'cG5n', ContentType: 'image/png', ContentID: 'cid:logo' },
+        {
+          Name: 'receipt.pdf',
+          Content: RECEIPT_BYTES.toString('base64'),
+          ContentType: 'application/pdf',
+        },
+        {
+          Name: 'logo.png',
+          Content: PIXEL_PNG.toString('base64'),
+          ContentType: 'image/png',
+          ContentID: 'cid:logo',
+        },
       ],
     });
   });
 
   it('leaves out what the message does not have', () => {
-    const body = JSON.parse(
-      JSON.stringify(
-        toPostmarkMessage(
-          email({
-            cc: [],
-            bcc: [],
-            replyTo: undefined,
-            html: undefined,
-            headers: {},
-            attachments: [],
-            tags: [],
-            metadata: {},
-          }),
-        ),
-      ),
-    );
+    const body = JSON.parse(JSON.stringify(toPostmarkMessage(textOnlyEmail())));
     expect(body).toEqual({
       From: 'Acme Support <support@acme.test>',
       To: 'Ann Lee <ann@example.com>, bob@example.com',
-      Subject: 'Receipt #42',
-      TextBody: 'Hi',
+      Subject: 'Your trip receipt \u2708 #42',
+      TextBody: 'Hi Ann',
       Metadata: { mailover_id: '01JD0000000000000000000001' },
     });
   });
 
   it('sends a single tag as Tag only, and mailover_id wins over a metadata key of that name', () => {
     const body = toPostmarkMessage(
-      email({ tags: ['welcome'], metadata: { mailover_id: 'spoofed' } }),
+      sampleEmail({ tags: ['welcome'], metadata: { mailover_id: 'spoofed' } }),
     );
     expect(body.Tag).toBe('welcome');
     expect(body.Metadata).toEqual({ mailover_id: '01JD0000000000000000000001' });
@@ -107,19 +73,19 @@ describe('readPostmarkMessageId', () => {
       ErrorCode: 0,
       Message: 'OK',
     };
-    expect(readPostmarkMessageId(res(200, ok))).toBe('b7bc2f4a-e38e-4336-af7d-e6c392c2f817');
+    expect(readPostmarkMessageId(answer(200, ok))).toBe('b7bc2f4a-e38e-4336-af7d-e6c392c2f817');
   });
 
   it('answers undefined for a truncated or id-less body', () => {
-    expect(readPostmarkMessageId(res(200, '{"To":"ann@example.com","MessageI'))).toBeUndefined();
-    expect(readPostmarkMessageId(res(200, { ErrorCode: 0, Message: 'OK' }))).toBeUndefined();
-    expect(readPostmarkMessageId(res(200, '<html>ok</html>'))).toBeUndefined();
+    expect(readPostmarkMessageId(answer(200, '{"To":"ann@example.com","MessageI'))).toBeUndefined();
+    expect(readPostmarkMessageId(answer(200, { ErrorCode: 0, Message: 'OK' }))).toBeUndefined();
+    expect(readPostmarkMessageId(answer(200, '<html>ok</html>'))).toBeUndefined();
   });
 });
 
 describe('readPostmarkFailure', () => {
   const api = (status: number, ErrorCode: number, Message = 'text') =>
-    readPostmarkFailure(res(status, { ErrorCode, Message }));
+    readPostmarkFailure(answer(status, { ErrorCode, Message }));
 
   it('reads 401 ErrorCode 10 (bad token) as provider-level, with Postmark’s text and code', () => {
     expect(api(401, 10, 'The Server Token you provided was invalid.')).toEqual({
@@ -151,11 +117,11 @@ describe('readPostmarkFailure', () => {
     [413, 'permanent'], // payload too large
     [404, 'permanent'],
   ])('reads HTTP %i as %s', (status, kind) => {
-    expect(readPostmarkFailure(res(status, { ErrorCode: 0, Message: 'x' })).kind).toBe(kind);
+    expect(readPostmarkFailure(answer(status, { ErrorCode: 0, Message: 'x' })).kind).toBe(kind);
   });
 
   it('reads a non-JSON 403 from the edge as retryable, quoting the body', () => {
-    const failure = readPostmarkFailure(res(403, '<html><body>Request blocked</body></html>'));
+    const failure = readPostmarkFailure(answer(403, '<html><body>Request blocked</body></html>'));
     expect(failure).toEqual({
       kind: 'retryable',
       message: '<html><body>Request blocked</body></html>',
@@ -163,6 +129,9 @@ describe('readPostmarkFailure', () => {
   });
 
   it('falls back to the status when the body is empty', () => {
-    expect(readPostmarkFailure(res(502, ''))).toEqual({ kind: 'retryable', message: 'HTTP 502' });
+    expect(readPostmarkFailure(answer(502, ''))).toEqual({
+      kind: 'retryable',
+      message: 'HTTP 502',
+    });
   });
 });

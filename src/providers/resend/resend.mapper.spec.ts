@@ -1,5 +1,10 @@
-import type { OutboundEmail } from '../../domain/email';
-import type { ProviderHttpResponse } from '../http/provider-http';
+import {
+  PIXEL_PNG,
+  RECEIPT_BYTES,
+  sampleEmail,
+  textOnlyEmail,
+} from '../../../test/contracts/sample-email';
+import { answer } from '../../../test/support/provider-answer';
 import {
   readResendFailure,
   readResendMessageId,
@@ -10,45 +15,10 @@ import {
   resendTagText,
 } from './resend.mapper';
 
-const PDF = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0xe9]);
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
-
-function email(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
-  return {
-    id: '01JD0000000000000000000001',
-    from: { email: 'support@acme.test', name: 'Acme Support' },
-    to: [{ email: 'ann@example.com', name: 'Ann Lee' }, { email: 'bob@example.com' }],
-    cc: [{ email: 'carol@example.com', name: 'Carol' }],
-    bcc: [{ email: 'dave@example.com' }],
-    replyTo: { email: 'help@acme.test', name: 'Help Desk' },
-    subject: 'Receipt \u2708',
-    html: '<p>Hi</p><img src="cid:logo">',
-    text: 'Hi',
-    headers: { 'X-Campaign': 'nov' },
-    attachments: [
-      { filename: 'receipt.pdf', contentType: 'application/pdf', content: PDF },
-      { filename: 'logo.png', contentType: 'image/png', content: PNG, contentId: 'logo' },
-    ],
-    tags: ['receipt', 'nov'],
-    metadata: { category: 'receipt', order: '42' },
-    ...overrides,
-  };
-}
-
-const res = (
-  status: number,
-  text: string,
-  headers: Record<string, string> = {},
-): ProviderHttpResponse => ({
-  status,
-  text,
-  headers,
-});
-
 describe('resend mapper', () => {
   describe('request', () => {
     it('posts JSON to /emails with a Bearer key, and the Idempotency-Key when there is one', () => {
-      const req = resendRequest(email(), 're_123', { idempotencyKey: 'mailover-01JD' });
+      const req = resendRequest(sampleEmail(), 're_123', { idempotencyKey: 'mailover-01JD' });
       expect(req.method).toBe('POST');
       expect(req.path).toBe('/emails');
       expect(req.headers).toEqual({
@@ -57,30 +27,30 @@ describe('resend mapper', () => {
         Accept: 'application/json',
         'Idempotency-Key': 'mailover-01JD',
       });
-      expect(JSON.parse(req.body as string)).toEqual(resendEmail(email()));
-      expect(resendRequest(email(), 're_123').headers).not.toHaveProperty('Idempotency-Key');
+      expect(JSON.parse(req.body as string)).toEqual(resendEmail(sampleEmail()));
+      expect(resendRequest(sampleEmail(), 're_123').headers).not.toHaveProperty('Idempotency-Key');
     });
 
     it('maps every field onto the snake_case body', () => {
-      expect(resendEmail(email())).toEqual({
+      expect(resendEmail(sampleEmail())).toEqual({
         from: 'Acme Support <support@acme.test>',
         to: ['Ann Lee <ann@example.com>', 'bob@example.com'],
         cc: ['Carol <carol@example.com>'],
         bcc: ['dave@example.com'],
         reply_to: ['Help Desk <help@acme.test>'],
-        subject: 'Receipt \u2708',
-        text: 'Hi',
-        html: '<p>Hi</p><img src="cid:logo">',
+        subject: 'Your trip receipt \u2708 #42',
+        text: 'Hi Ann',
+        html: '<h1>Hi Ann</h1><img src="cid:logo">',
         headers: { 'X-Campaign': 'nov' },
         attachments: [
           {
             filename: 'receipt.pdf',
-            content: PDF.toString('base64'),
+            content: RECEIPT_BYTES.toString('base64'),
             content_type: 'application/pdf',
           },
           {
             filename: 'logo.png',
-            content: PNG.toString('base64'),
+            content: PIXEL_PNG.toString('base64'),
             content_type: 'image/png',
             content_id: 'logo',
           },
@@ -96,23 +66,12 @@ describe('resend mapper', () => {
     });
 
     it('leaves out what a text-only message does not have, but always sends mailover_id', () => {
-      const body = resendEmail(
-        email({
-          cc: [],
-          bcc: [],
-          replyTo: undefined,
-          html: undefined,
-          headers: {},
-          attachments: [],
-          tags: [],
-          metadata: {},
-        }),
-      );
+      const body = resendEmail(textOnlyEmail());
       expect(body).toEqual({
         from: 'Acme Support <support@acme.test>',
         to: ['Ann Lee <ann@example.com>', 'bob@example.com'],
-        subject: 'Receipt \u2708',
-        text: 'Hi',
+        subject: 'Your trip receipt \u2708 #42',
+        text: 'Hi Ann',
         tags: [{ name: 'mailover_id', value: '01JD0000000000000000000001' }],
       });
     });
@@ -121,7 +80,7 @@ describe('resend mapper', () => {
       expect(resendTagText('Order #42 / \u00e9t\u00e9')).toBe('Order__42____t_');
       expect(resendTagText('x'.repeat(300))).toHaveLength(256);
       const tags = resendTags(
-        email({
+        sampleEmail({
           tags: ['vip', 'order', ''],
           metadata: { order: 'A-1', 'user email': 'a@b.c', mailover_id: 'spoofed' },
         }),
@@ -137,15 +96,15 @@ describe('resend mapper', () => {
 
   describe('success answer', () => {
     it('reads the id from the JSON body', () => {
-      expect(readResendMessageId(res(200, '{"id":"49a3999c-0ce1-4ea6-ab68-afcd6dc2e794"}'))).toBe(
-        '49a3999c-0ce1-4ea6-ab68-afcd6dc2e794',
-      );
+      expect(
+        readResendMessageId(answer(200, '{"id":"49a3999c-0ce1-4ea6-ab68-afcd6dc2e794"}')),
+      ).toBe('49a3999c-0ce1-4ea6-ab68-afcd6dc2e794');
     });
 
     it('finds no id in a malformed or foreign answer', () => {
-      expect(readResendMessageId(res(200, '{"id":'))).toBeUndefined();
-      expect(readResendMessageId(res(200, '{"data":[{"id":"x"}]}'))).toBeUndefined();
-      expect(readResendMessageId(res(200, '<html></html>'))).toBeUndefined();
+      expect(readResendMessageId(answer(200, '{"id":'))).toBeUndefined();
+      expect(readResendMessageId(answer(200, '{"data":[{"id":"x"}]}'))).toBeUndefined();
+      expect(readResendMessageId(answer(200, '<html></html>'))).toBeUndefined();
     });
   });
 
@@ -179,25 +138,25 @@ describe('resend mapper', () => {
       [500, 'application_error', 'retryable'],
       [500, 'internal_server_error', 'retryable'],
     ])('HTTP %i %s is %s', (status, name, kind) => {
-      const reading = readResendFailure(res(status, body(status, name)));
+      const reading = readResendFailure(answer(status, body(status, name)));
       expect(reading.kind).toBe(kind);
       expect(reading.code).toBe(name);
     });
 
     it("keeps Resend's message, and falls back to the status for a body that is not Resend's", () => {
       const text = body(422, 'validation_error', 'Invalid `to` field.');
-      expect(readResendFailure(res(422, text))).toEqual({
+      expect(readResendFailure(answer(422, text))).toEqual({
         kind: 'permanent',
         message: 'Invalid `to` field.',
         code: 'validation_error',
         retryAfterMs: undefined,
       });
-      expect(readResendFailure(res(502, '<html>Bad Gateway</html>'))).toMatchObject({
+      expect(readResendFailure(answer(502, '<html>Bad Gateway</html>'))).toMatchObject({
         kind: 'retryable',
         message: '<html>Bad Gateway</html>',
         code: undefined,
       });
-      expect(readResendFailure(res(403, '')).kind).toBe('provider');
+      expect(readResendFailure(answer(403, '')).kind).toBe('provider');
     });
 
     it('reads the 429 wait from retry-after, else ratelimit-reset (seconds, not an epoch)', () => {
@@ -208,7 +167,7 @@ describe('resend mapper', () => {
         'retry-after': '1',
       };
       expect(
-        readResendFailure(res(429, body(429, 'rate_limit_exceeded'), headers)).retryAfterMs,
+        readResendFailure(answer(429, body(429, 'rate_limit_exceeded'), headers)).retryAfterMs,
       ).toBe(1000);
       expect(resendRetryAfterMs({ 'ratelimit-reset': '3' })).toBe(3000);
       expect(resendRetryAfterMs({})).toBeUndefined();

@@ -1,5 +1,10 @@
-import type { OutboundEmail } from '../../domain/email';
-import type { ProviderHttpResponse } from '../http/provider-http';
+import {
+  PIXEL_PNG,
+  RECEIPT_BYTES,
+  sampleEmail,
+  textOnlyEmail,
+} from '../../../test/contracts/sample-email';
+import { answer } from '../../../test/support/provider-answer';
 import {
   readSendgridFailure,
   readSendgridMessageId,
@@ -8,45 +13,10 @@ import {
   sendgridRetryAfterMs,
 } from './sendgrid.mapper';
 
-const PDF = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0xe9]);
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
-
-function email(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
-  return {
-    id: '01JD0000000000000000000001',
-    from: { email: 'support@acme.test', name: 'Acme Support' },
-    to: [{ email: 'ann@example.com', name: 'Ann Lee' }, { email: 'bob@example.com' }],
-    cc: [{ email: 'carol@example.com', name: 'Carol' }],
-    bcc: [{ email: 'dave@example.com' }],
-    replyTo: { email: 'help@acme.test', name: 'Help Desk' },
-    subject: 'Receipt \u2708',
-    html: '<p>Hi</p><img src="cid:logo">',
-    text: 'Hi',
-    headers: { 'X-Campaign': 'nov' },
-    attachments: [
-      { filename: 'receipt.pdf', contentType: 'application/pdf', content: PDF },
-      { filename: 'logo.png', contentType: 'image/png', content: PNG, contentId: 'logo' },
-    ],
-    tags: ['receipt', 'nov'],
-    metadata: { order: '42' },
-    ...overrides,
-  };
-}
-
-const res = (
-  status: number,
-  text: string,
-  headers: Record<string, string> = {},
-): ProviderHttpResponse => ({
-  status,
-  text,
-  headers,
-});
-
 describe('sendgrid mapper', () => {
   describe('request', () => {
     it('posts JSON to /v3/mail/send with a Bearer key', () => {
-      const req = sendgridRequest(email(), 'SG.abc.def');
+      const req = sendgridRequest(sampleEmail(), 'SG.abc.def');
       expect(req.method).toBe('POST');
       expect(req.path).toBe('/v3/mail/send');
       expect(req.headers).toEqual({
@@ -54,36 +24,40 @@ describe('sendgrid mapper', () => {
         'Content-Type': 'application/json',
         Accept: 'application/json',
       });
-      expect(JSON.parse(req.body as string)).toEqual(sendgridMail(email()));
+      expect(JSON.parse(req.body as string)).toEqual(sendgridMail(sampleEmail()));
     });
 
     it('maps every field onto the v3 body', () => {
-      expect(sendgridMail(email())).toEqual({
+      expect(sendgridMail(sampleEmail())).toEqual({
         personalizations: [
           {
             to: [{ email: 'ann@example.com', name: 'Ann Lee' }, { email: 'bob@example.com' }],
             cc: [{ email: 'carol@example.com', name: 'Carol' }],
             bcc: [{ email: 'dave@example.com' }],
-            custom_args: { order: '42', mailover_id: '01JD0000000000000000000001' },
+            custom_args: {
+              category: 'receipt',
+              order: '42',
+              mailover_id: '01JD0000000000000000000001',
+            },
           },
         ],
         from: { email: 'support@acme.test', name: 'Acme Support' },
         reply_to: { email: 'help@acme.test', name: 'Help Desk' },
-        subject: 'Receipt \u2708',
+        subject: 'Your trip receipt \u2708 #42',
         content: [
-          { type: 'text/plain', value: 'Hi' },
-          { type: 'text/html', value: '<p>Hi</p><img src="cid:logo">' },
+          { type: 'text/plain', value: 'Hi Ann' },
+          { type: 'text/html', value: '<h1>Hi Ann</h1><img src="cid:logo">' },
         ],
         headers: { 'X-Campaign': 'nov' },
         attachments: [
           {
-            content: PDF.toString('base64'),
+            content: RECEIPT_BYTES.toString('base64'),
             filename: 'receipt.pdf',
             type: 'application/pdf',
             disposition: 'attachment',
           },
           {
-            content: PNG.toString('base64'),
+            content: PIXEL_PNG.toString('base64'),
             filename: 'logo.png',
             type: 'image/png',
             disposition: 'inline',
@@ -95,18 +69,7 @@ describe('sendgrid mapper', () => {
     });
 
     it('leaves out what a text-only message does not have', () => {
-      const mail = sendgridMail(
-        email({
-          cc: [],
-          bcc: [],
-          replyTo: undefined,
-          html: undefined,
-          headers: {},
-          attachments: [],
-          tags: [],
-          metadata: {},
-        }),
-      );
+      const mail = sendgridMail(textOnlyEmail());
       expect(mail).toEqual({
         personalizations: [
           {
@@ -115,14 +78,14 @@ describe('sendgrid mapper', () => {
           },
         ],
         from: { email: 'support@acme.test', name: 'Acme Support' },
-        subject: 'Receipt \u2708',
-        content: [{ type: 'text/plain', value: 'Hi' }],
+        subject: 'Your trip receipt \u2708 #42',
+        content: [{ type: 'text/plain', value: 'Hi Ann' }],
       });
     });
 
     it('sends each address once across to, cc and bcc, and each category once', () => {
       const mail = sendgridMail(
-        email({
+        sampleEmail({
           to: [{ email: 'ann@example.com' }, { email: 'ANN@example.com', name: 'Ann' }],
           cc: [{ email: 'Ann@Example.com' }, { email: 'carol@example.com' }],
           bcc: [{ email: 'carol@example.com' }],
@@ -136,7 +99,7 @@ describe('sendgrid mapper', () => {
     });
 
     it('lets mailover_id win over a metadata entry of the same name', () => {
-      const mail = sendgridMail(email({ metadata: { mailover_id: 'spoofed' } }));
+      const mail = sendgridMail(sampleEmail({ metadata: { mailover_id: 'spoofed' } }));
       expect(mail.personalizations[0].custom_args).toEqual({
         mailover_id: '01JD0000000000000000000001',
       });
@@ -146,14 +109,14 @@ describe('sendgrid mapper', () => {
   describe('success answer', () => {
     it('reads the id from the X-Message-Id header of the empty 202', () => {
       expect(
-        readSendgridMessageId(res(202, '', { 'x-message-id': 'W9xYzAbCdEfGhIjKlMnOpQ' })),
+        readSendgridMessageId(answer(202, '', { 'x-message-id': 'W9xYzAbCdEfGhIjKlMnOpQ' })),
       ).toBe('W9xYzAbCdEfGhIjKlMnOpQ');
     });
 
     it('finds no id without the header, whatever the body says', () => {
-      expect(readSendgridMessageId(res(202, ''))).toBeUndefined();
+      expect(readSendgridMessageId(answer(202, ''))).toBeUndefined();
       expect(
-        readSendgridMessageId(res(202, '{"id":"x"}', { 'x-message-id': ' ' })),
+        readSendgridMessageId(answer(202, '{"id":"x"}', { 'x-message-id': ' ' })),
       ).toBeUndefined();
     });
   });
@@ -184,7 +147,7 @@ describe('sendgrid mapper', () => {
       [500, body('internal server error'), 'retryable'],
       [503, '<html>Service Unavailable</html>', 'retryable'],
     ])('HTTP %i %s is %s', (status, text, kind) => {
-      expect(readSendgridFailure(res(status, text)).kind).toBe(kind);
+      expect(readSendgridFailure(answer(status, text)).kind).toBe(kind);
     });
 
     it("keeps every one of SendGrid's messages, with the field it names", () => {
@@ -199,11 +162,11 @@ describe('sendgrid mapper', () => {
           { message: 'Something general.', field: null },
         ],
       });
-      expect(readSendgridFailure(res(400, text)).message).toBe(
+      expect(readSendgridFailure(answer(400, text)).message).toBe(
         'Does not contain a valid address. (personalizations.0.to.0.email); The subject is required. (subject); Something general.',
       );
-      expect(readSendgridFailure(res(502, 'Bad Gateway')).message).toBe('Bad Gateway');
-      expect(readSendgridFailure(res(502, '')).message).toBe('HTTP 502');
+      expect(readSendgridFailure(answer(502, 'Bad Gateway')).message).toBe('Bad Gateway');
+      expect(readSendgridFailure(answer(502, '')).message).toBe('HTTP 502');
     });
 
     it('reads the 429 wait from X-RateLimit-Reset (epoch seconds)', () => {
@@ -214,11 +177,13 @@ describe('sendgrid mapper', () => {
         'x-ratelimit-reset': '1700000002',
       };
       expect(
-        readSendgridFailure(res(429, body('too many requests'), headers), now).retryAfterMs,
+        readSendgridFailure(answer(429, body('too many requests'), headers), now).retryAfterMs,
       ).toBe(2000);
       expect(sendgridRetryAfterMs({ 'x-ratelimit-reset': '1699999999' }, now)).toBeUndefined();
       expect(sendgridRetryAfterMs({}, now)).toBeUndefined();
-      expect(readSendgridFailure(res(500, body('x'), headers), now).retryAfterMs).toBeUndefined();
+      expect(
+        readSendgridFailure(answer(500, body('x'), headers), now).retryAfterMs,
+      ).toBeUndefined();
     });
   });
 });

@@ -1,6 +1,7 @@
-import { simpleParser } from 'mailparser';
+import { sampleEmail, textOnlyEmail } from '../../../test/contracts/sample-email';
+import { expectMime } from '../../../test/support/expect-mime';
+import { answer } from '../../../test/support/provider-answer';
 import type { OutboundEmail } from '../../domain/email';
-import type { ProviderHttpResponse } from '../http/provider-http';
 import {
   readSesFailure,
   readSesMessageId,
@@ -13,43 +14,8 @@ import {
   toSesTags,
 } from './ses.mapper';
 
-const email = (overrides: Partial<OutboundEmail> = {}): OutboundEmail => ({
-  id: '01JD0000000000000000000001',
-  from: { email: 'support@acme.test', name: 'Acme Support' },
-  to: [{ email: 'ann@example.com', name: 'Ann Lee' }, { email: 'bob@example.com' }],
-  cc: [{ email: 'carol@example.com', name: 'Carol' }],
-  bcc: [{ email: 'dave@example.com' }],
-  replyTo: { email: 'help@acme.test', name: 'Help Desk' },
-  subject: 'Receipt #42',
-  html: '<p>Hi</p><img src="cid:logo">',
-  text: 'Hi',
-  headers: { 'X-Campaign': 'nov' },
-  attachments: [
-    { filename: 'a.pdf', contentType: 'application/pdf', content: Buffer.from([0, 1, 2, 255]) },
-    {
-      filename: 'logo.png',
-      contentType: 'image/png',
-      content: Buffer.from('png'),
-      contentId: 'logo',
-    },
-  ],
-  tags: ['receipt', 'nov'],
-  metadata: { order: '42' },
-  ...overrides,
-});
-
 const plain = (overrides: Partial<OutboundEmail> = {}) =>
-  email({ headers: {}, attachments: [], ...overrides });
-
-const res = (
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): ProviderHttpResponse => ({
-  status,
-  headers,
-  text: typeof body === 'string' ? body : JSON.stringify(body),
-});
+  sampleEmail({ headers: {}, attachments: [], ...overrides });
 
 describe('toSesSendEmail', () => {
   it('sends a message without attachments or headers as Simple content', () => {
@@ -64,14 +30,15 @@ describe('toSesSendEmail', () => {
       ReplyToAddresses: ['Help Desk <help@acme.test>'],
       Content: {
         Simple: {
-          Subject: { Data: 'Receipt #42', Charset: 'UTF-8' },
+          Subject: { Data: 'Your trip receipt \u2708 #42', Charset: 'UTF-8' },
           Body: {
-            Text: { Data: 'Hi', Charset: 'UTF-8' },
-            Html: { Data: '<p>Hi</p><img src="cid:logo">', Charset: 'UTF-8' },
+            Text: { Data: 'Hi Ann', Charset: 'UTF-8' },
+            Html: { Data: '<h1>Hi Ann</h1><img src="cid:logo">', Charset: 'UTF-8' },
           },
         },
       },
       EmailTags: [
+        { Name: 'category', Value: 'receipt' },
         { Name: 'order', Value: '42' },
         { Name: 'tag_receipt', Value: 'true' },
         { Name: 'tag_nov', Value: 'true' },
@@ -82,20 +49,14 @@ describe('toSesSendEmail', () => {
   });
 
   it('leaves out empty lists, the missing reply-to and a missing body part', () => {
-    const body = JSON.parse(
-      JSON.stringify(
-        toSesSendEmail(
-          plain({ cc: [], bcc: [], replyTo: undefined, html: undefined, tags: [], metadata: {} }),
-        ),
-      ),
-    );
+    const body = JSON.parse(JSON.stringify(toSesSendEmail(textOnlyEmail())));
     expect(body).toEqual({
       FromEmailAddress: 'Acme Support <support@acme.test>',
       Destination: { ToAddresses: ['Ann Lee <ann@example.com>', 'bob@example.com'] },
       Content: {
         Simple: {
-          Subject: { Data: 'Receipt #42', Charset: 'UTF-8' },
-          Body: { Text: { Data: 'Hi', Charset: 'UTF-8' } },
+          Subject: { Data: 'Your trip receipt \u2708 #42', Charset: 'UTF-8' },
+          Body: { Text: { Data: 'Hi Ann', Charset: 'UTF-8' } },
         },
       },
       EmailTags: [{ Name: 'mailover_id', Value: '01JD0000000000000000000001' }],
@@ -103,28 +64,19 @@ describe('toSesSendEmail', () => {
   });
 
   it('refuses to drop attachments or headers silently when no MIME is given', () => {
-    expect(sesNeedsRaw(email())).toBe(true);
+    expect(sesNeedsRaw(sampleEmail())).toBe(true);
     expect(sesNeedsRaw(plain({ headers: { 'X-A': '1' } }))).toBe(true);
-    expect(() => toSesSendEmail(email())).toThrow('raw MIME');
+    expect(() => toSesSendEmail(sampleEmail())).toThrow('raw MIME');
   });
 
   it('sends raw MIME as base64 Raw content beside the envelope, with Bcc only in the Destination', async () => {
-    const mime = await renderSesMime(email());
-    const body = toSesSendEmail(email(), { rawMime: mime });
+    const mime = await renderSesMime(sampleEmail());
+    const body = toSesSendEmail(sampleEmail(), { rawMime: mime });
     expect(body.Content).toEqual({ Raw: { Data: mime.toString('base64') } });
     expect(body.ReplyToAddresses).toBeUndefined();
     expect(body.Destination.BccAddresses).toEqual(['dave@example.com']);
 
-    const parsed = await simpleParser(mime, { keepCidLinks: true });
-    expect(mime.toString('utf8')).not.toMatch(/^bcc:/im);
-    expect(parsed.replyTo?.value).toEqual([{ address: 'help@acme.test', name: 'Help Desk' }]);
-    expect(parsed.headers.get('x-campaign')).toBe('nov');
-    expect(parsed.html).toBe('<p>Hi</p><img src="cid:logo">');
-    const parts = parsed.attachments.map((a) => [a.filename, a.cid, a.content.toString('hex')]);
-    expect(parts.sort((x, y) => String(x[0]).localeCompare(String(y[0])))).toEqual([
-      ['a.pdf', undefined, '000102ff'],
-      ['logo.png', 'logo', Buffer.from('png').toString('hex')],
-    ]);
+    await expectMime(mime, sampleEmail(), { bccHeader: false, mailoverHeaders: false });
     expect(
       mime
         .toString('utf8')
@@ -166,32 +118,34 @@ describe('EmailTags', () => {
 describe('readSesMessageId', () => {
   it('reads MessageId', () => {
     const id = '0100018c1a2b3c4d-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-000000';
-    expect(readSesMessageId(res(200, { MessageId: id }))).toBe(id);
+    expect(readSesMessageId(answer(200, { MessageId: id }))).toBe(id);
   });
 
   it('answers undefined for a truncated body', () => {
-    expect(readSesMessageId(res(200, '{"MessageId":"0100'))).toBeUndefined();
+    expect(readSesMessageId(answer(200, '{"MessageId":"0100'))).toBeUndefined();
   });
 });
 
 describe('sesErrorCode', () => {
   it('takes the part before ":" and after "#", from the header or the body', () => {
     const suffix = 'http://internal.amazon.com/coral/com.amazonaws.services.sesv2/';
-    expect(sesErrorCode(res(400, {}, { 'x-amzn-errortype': `MessageRejected:${suffix}` }))).toBe(
+    expect(sesErrorCode(answer(400, {}, { 'x-amzn-errortype': `MessageRejected:${suffix}` }))).toBe(
       'MessageRejected',
     );
     expect(
-      sesErrorCode(res(400, {}), { __type: 'com.amazonaws.sesv2#LimitExceededException' }),
+      sesErrorCode(answer(400, {}), { __type: 'com.amazonaws.sesv2#LimitExceededException' }),
     ).toBe('LimitExceededException');
-    expect(sesErrorCode(res(400, {}), { code: 'BadRequestException' })).toBe('BadRequestException');
-    expect(sesErrorCode(res(400, {}))).toBeUndefined();
+    expect(sesErrorCode(answer(400, {}), { code: 'BadRequestException' })).toBe(
+      'BadRequestException',
+    );
+    expect(sesErrorCode(answer(400, {}))).toBeUndefined();
   });
 });
 
 describe('readSesFailure', () => {
   const failure = (status: number, code: string, message = 'text') =>
     readSesFailure(
-      res(
+      answer(
         status,
         { message },
         { 'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/x/` },
@@ -230,10 +184,11 @@ describe('readSesFailure', () => {
 
   it('reads `Message` too, and falls back to the body or status without JSON', () => {
     expect(
-      readSesFailure(res(400, { Message: 'Capital M' }, { 'x-amzn-errortype': 'MessageRejected' }))
-        .message,
+      readSesFailure(
+        answer(400, { Message: 'Capital M' }, { 'x-amzn-errortype': 'MessageRejected' }),
+      ).message,
     ).toBe('Capital M');
-    expect(readSesFailure(res(502, '<html>Bad Gateway</html>'))).toEqual({
+    expect(readSesFailure(answer(502, '<html>Bad Gateway</html>'))).toEqual({
       kind: 'retryable',
       message: '<html>Bad Gateway</html>',
       code: undefined,

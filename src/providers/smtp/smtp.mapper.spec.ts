@@ -74,19 +74,10 @@ describe('classifySmtpError by reply code', () => {
   });
 
   it('sets retryAfterMs only when the reply states a wait', () => {
-    expect(
-      classifySmtpError(replyError('EENVELOPE', 'MAIL FROM', '421 4.7.0 try again later'))
-        .retryAfterMs,
-    ).toBeUndefined();
-    expect(
-      classifySmtpError(
-        replyError(
-          'EENVELOPE',
-          'MAIL FROM',
-          '421 4.7.0 Too many messages. Try again in 92 seconds.',
-        ),
-      ).retryAfterMs,
-    ).toBe(92_000);
+    const wait = (reply: string) =>
+      classifySmtpError(replyError('EENVELOPE', 'MAIL FROM', reply)).retryAfterMs;
+    expect(wait('421 4.7.0 try again later')).toBeUndefined();
+    expect(wait('421 4.7.0 Too many messages. Try again in 92 seconds.')).toBe(92_000);
   });
 });
 

@@ -1,5 +1,10 @@
-import type { OutboundEmail } from '../../domain/email';
-import type { ProviderHttpResponse } from '../http/provider-http';
+import {
+  PIXEL_PNG,
+  RECEIPT_BYTES,
+  sampleEmail,
+  textOnlyEmail,
+} from '../../../test/contracts/sample-email';
+import { answer } from '../../../test/support/provider-answer';
 import {
   readSparkpostFailure,
   readSparkpostMessageId,
@@ -7,43 +12,17 @@ import {
   toSparkpostTransmission,
 } from './sparkpost.mapper';
 
-const email = (overrides: Partial<OutboundEmail> = {}): OutboundEmail => ({
-  id: '01JD0000000000000000000001',
-  from: { email: 'support@acme.test', name: 'Acme Support' },
-  to: [{ email: 'ann@example.com', name: 'Ann Lee' }, { email: 'bob@example.com' }],
-  cc: [{ email: 'carol@example.com', name: 'Carol' }],
-  bcc: [{ email: 'dave@example.com', name: 'Dave' }],
-  replyTo: { email: 'help@acme.test', name: 'Help Desk' },
-  subject: 'Receipt {{order}}',
-  html: '<p>Hi</p><img src="cid:logo">',
-  text: 'Hi',
-  headers: { 'X-Campaign': 'nov' },
-  attachments: [
-    { filename: 'a.pdf', contentType: 'application/pdf', content: Buffer.from([0, 1, 2, 255]) },
-    {
-      filename: 'logo.png',
-      contentType: 'image/png',
-      content: Buffer.from('png'),
-      contentId: 'logo',
-    },
-  ],
-  tags: ['receipt', 'nov'],
-  metadata: { order: '42' },
-  ...overrides,
-});
-
-const res = (status: number, body: unknown): ProviderHttpResponse => ({
-  status,
-  headers: {},
-  text: typeof body === 'string' ? body : JSON.stringify(body),
-});
-
 describe('toSparkpostTransmission', () => {
   it('maps every field, emulating Cc and Bcc with header_to and a CC header', () => {
     const toHeader = 'Ann Lee <ann@example.com>, bob@example.com';
-    expect(toSparkpostTransmission(email())).toEqual({
+    // Template syntax goes out as written, and a named Bcc copy loses its name like Cc does.
+    const email = sampleEmail({
+      subject: 'Receipt {{order}}',
+      bcc: [{ email: 'dave@example.com', name: 'Dave' }],
+    });
+    expect(toSparkpostTransmission(email)).toEqual({
       options: { perform_substitutions: false },
-      metadata: { order: '42', mailover_id: '01JD0000000000000000000001' },
+      metadata: { category: 'receipt', order: '42', mailover_id: '01JD0000000000000000000001' },
       recipients: [
         {
           address: { email: 'ann@example.com', name: 'Ann Lee', header_to: toHeader },
@@ -57,11 +36,13 @@ describe('toSparkpostTransmission', () => {
         from: { email: 'support@acme.test', name: 'Acme Support' },
         subject: 'Receipt {{order}}',
         reply_to: 'Help Desk <help@acme.test>',
-        text: 'Hi',
-        html: '<p>Hi</p><img src="cid:logo">',
+        text: 'Hi Ann',
+        html: '<h1>Hi Ann</h1><img src="cid:logo">',
         headers: { 'X-Campaign': 'nov', CC: 'Carol <carol@example.com>' },
-        attachments: [{ name: 'a.pdf', type: 'application/pdf', data: 'AAEC/w==' }],
-        inline_images: [{ name: 'logo', type: 'image/png', data: 'cG5n' }],
+        attachments: [
+          { name: 'receipt.pdf', type: 'application/pdf', data: RECEIPT_BYTES.toString('base64') },
+        ],
+        inline_images: [{ name: 'logo', type: 'image/png', data: PIXEL_PNG.toString('base64') }],
       },
     });
   });
@@ -69,19 +50,7 @@ describe('toSparkpostTransmission', () => {
   it('lets SparkPost build the To header from the address when there is one To and no copies', () => {
     const body = JSON.parse(
       JSON.stringify(
-        toSparkpostTransmission(
-          email({
-            to: [{ email: 'ann@example.com' }],
-            cc: [],
-            bcc: [],
-            replyTo: undefined,
-            html: undefined,
-            headers: {},
-            attachments: [],
-            tags: [],
-            metadata: {},
-          }),
-        ),
+        toSparkpostTransmission(textOnlyEmail({ to: [{ email: 'ann@example.com' }] })),
       ),
     );
     expect(body).toEqual({
@@ -90,15 +59,15 @@ describe('toSparkpostTransmission', () => {
       recipients: [{ address: { email: 'ann@example.com' } }],
       content: {
         from: { email: 'support@acme.test', name: 'Acme Support' },
-        subject: 'Receipt {{order}}',
-        text: 'Hi',
+        subject: 'Your trip receipt \u2708 #42',
+        text: 'Hi Ann',
       },
     });
   });
 
   it('keeps the To recipient bare but gives a Bcc copy the To header', () => {
     const body = toSparkpostTransmission(
-      email({ to: [{ email: 'ann@example.com', name: 'Ann' }], cc: [] }),
+      sampleEmail({ to: [{ email: 'ann@example.com', name: 'Ann' }], cc: [] }),
     );
     expect(body.recipients.map((r) => r.address)).toEqual([
       { email: 'ann@example.com', name: 'Ann' },
@@ -128,7 +97,7 @@ describe('readSparkpostMessageId', () => {
         id: '11668787484950529',
       },
     };
-    expect(readSparkpostMessageId(res(200, ok))).toBe('11668787484950529');
+    expect(readSparkpostMessageId(answer(200, ok))).toBe('11668787484950529');
   });
 
   it('reads it from a partial success too', () => {
@@ -141,18 +110,18 @@ describe('readSparkpostMessageId', () => {
         id: '11668787484950530',
       },
     };
-    expect(readSparkpostMessageId(res(200, partial))).toBe('11668787484950530');
+    expect(readSparkpostMessageId(answer(200, partial))).toBe('11668787484950530');
   });
 
   it('answers undefined for HTML or a body without results', () => {
-    expect(readSparkpostMessageId(res(200, '<html>502 Bad Gateway</html>'))).toBeUndefined();
-    expect(readSparkpostMessageId(res(200, { results: {} }))).toBeUndefined();
+    expect(readSparkpostMessageId(answer(200, '<html>502 Bad Gateway</html>'))).toBeUndefined();
+    expect(readSparkpostMessageId(answer(200, { results: {} }))).toBeUndefined();
   });
 });
 
 describe('readSparkpostFailure', () => {
   const failure = (status: number, code?: string, message = 'text', description?: string) =>
-    readSparkpostFailure(res(status, { errors: [{ message, description, code }] }));
+    readSparkpostFailure(answer(status, { errors: [{ message, description, code }] }));
 
   it('quotes message and description and keeps the string code', () => {
     expect(
@@ -186,7 +155,7 @@ describe('readSparkpostFailure', () => {
   });
 
   it('falls back to the raw body when it is not SparkPost JSON', () => {
-    expect(readSparkpostFailure(res(502, '<html> Bad   Gateway </html>'))).toEqual({
+    expect(readSparkpostFailure(answer(502, '<html> Bad   Gateway </html>'))).toEqual({
       kind: 'retryable',
       message: '<html> Bad Gateway </html>',
       code: undefined,

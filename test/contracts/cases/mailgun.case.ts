@@ -1,9 +1,7 @@
-import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../../src/config/config.schema';
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
-import { ProviderHttp } from '../../../src/providers/http/provider-http';
 import { MailgunProvider } from '../../../src/providers/mailgun/mailgun.provider';
 import { MailgunFake } from '../../fakes/mailgun.fake';
+import { startHttpAdapters } from '../http-case';
 import type { ProviderContractCase } from '../provider-contract';
 
 const API_KEY = 'key-mailgun-contract-3f9a1c7e5b';
@@ -20,23 +18,15 @@ export const mailgunCase: ProviderContractCase = {
   type: 'mailgun',
   async setup() {
     const fake = new MailgunFake({ apiKey: API_KEY, domain: DOMAIN });
-    await fake.start();
-    const adapter = (id: string, apiKey: string) =>
-      new MailgunProvider(
-        plainToInstance(ProviderConfig, {
-          id,
-          type: 'mailgun',
-          baseUrl: fake.url,
-          apiKey,
-          domain: DOMAIN,
-          timeoutMs: 300,
-        }),
-        new ProviderHttp({ providerId: id, baseUrl: fake.url, timeoutMs: 300, maxSockets: 10 }),
-      );
+    const adapters = await startHttpAdapters(
+      fake,
+      MailgunProvider,
+      (baseUrl) => ({ type: 'mailgun', baseUrl, apiKey: API_KEY, domain: DOMAIN }),
+      { apiKey: WRONG_KEY },
+    );
     return {
       fake,
-      provider: adapter('mailgun-test', API_KEY),
-      wrongCredentials: adapter('mailgun-wrong', WRONG_KEY),
+      ...adapters,
       secrets: [API_KEY, WRONG_KEY, basic(API_KEY), basic(WRONG_KEY)],
       lastMessageId: () => fake.lastMessageId,
       async assertWire(email: OutboundEmail) {

@@ -1,10 +1,8 @@
-import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../../src/config/config.schema';
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
-import { ProviderHttp } from '../../../src/providers/http/provider-http';
 import type { MandrillMessage } from '../../../src/providers/mandrill/mandrill.mapper';
 import { MandrillProvider } from '../../../src/providers/mandrill/mandrill.provider';
 import { MANDRILL_API_PREFIX, MandrillFake } from '../../fakes/mandrill.fake';
+import { startHttpAdapters } from '../http-case';
 import type { ProviderContractCase } from '../provider-contract';
 
 const KEY = 'md-Xq3v9LkT2pW8rZc1YhN4sA';
@@ -21,17 +19,16 @@ export const mandrillCase: ProviderContractCase = {
   type: 'mandrill',
   async setup() {
     const fake = new MandrillFake(KEY);
-    await fake.start();
-    const baseUrl = fake.url + MANDRILL_API_PREFIX;
-    const adapter = (id: string, apiKey: string) =>
-      new MandrillProvider(
-        plainToInstance(ProviderConfig, { id, type: 'mandrill', baseUrl, apiKey, timeoutMs: 300 }),
-        new ProviderHttp({ providerId: id, baseUrl, timeoutMs: 300, maxSockets: 10 }),
-      );
+    const adapters = await startHttpAdapters(
+      fake,
+      MandrillProvider,
+      (baseUrl) => ({ type: 'mandrill', baseUrl, apiKey: KEY }),
+      { apiKey: WRONG_KEY },
+      MANDRILL_API_PREFIX,
+    );
     return {
       fake,
-      provider: adapter('mandrill-test', KEY),
-      wrongCredentials: adapter('mandrill-wrong', WRONG_KEY),
+      ...adapters,
       secrets: [KEY, WRONG_KEY],
       lastMessageId: () => fake.lastId,
       assertWire(email: OutboundEmail) {

@@ -1,10 +1,8 @@
-import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../../src/config/config.schema';
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
-import { ProviderHttp } from '../../../src/providers/http/provider-http';
 import type { PostmarkMessage } from '../../../src/providers/postmark/postmark.mapper';
 import { PostmarkProvider } from '../../../src/providers/postmark/postmark.provider';
 import { PostmarkFake } from '../../fakes/postmark.fake';
+import { startHttpAdapters } from '../http-case';
 import type { ProviderContractCase } from '../provider-contract';
 
 const TOKEN = 'pm-server-token-6c1f0e2a-0b7d';
@@ -18,23 +16,15 @@ export const postmarkCase: ProviderContractCase = {
   type: 'postmark',
   async setup() {
     const fake = new PostmarkFake(TOKEN);
-    await fake.start();
-    const adapter = (id: string, serverToken: string) =>
-      new PostmarkProvider(
-        plainToInstance(ProviderConfig, {
-          id,
-          type: 'postmark',
-          baseUrl: fake.url,
-          serverToken,
-          messageStream: STREAM,
-          timeoutMs: 300,
-        }),
-        new ProviderHttp({ providerId: id, baseUrl: fake.url, timeoutMs: 300, maxSockets: 10 }),
-      );
+    const adapters = await startHttpAdapters(
+      fake,
+      PostmarkProvider,
+      (baseUrl) => ({ type: 'postmark', baseUrl, serverToken: TOKEN, messageStream: STREAM }),
+      { serverToken: WRONG_TOKEN },
+    );
     return {
       fake,
-      provider: adapter('postmark-test', TOKEN),
-      wrongCredentials: adapter('postmark-wrong', WRONG_TOKEN),
+      ...adapters,
       secrets: [TOKEN, WRONG_TOKEN],
       lastMessageId: () => fake.lastMessageId,
       assertWire(email: OutboundEmail) {

@@ -1,9 +1,7 @@
-import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../../src/config/config.schema';
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
-import { ProviderHttp } from '../../../src/providers/http/provider-http';
 import { ResendProvider } from '../../../src/providers/resend/resend.provider';
 import { ResendFake } from '../../fakes/resend.fake';
+import { startHttpAdapters } from '../http-case';
 import type { ProviderContractCase } from '../provider-contract';
 
 const API_KEY = 're_contract_7Hq2mZx9Lw4Vb8Np';
@@ -18,22 +16,15 @@ export const resendCase: ProviderContractCase = {
   type: 'resend',
   async setup() {
     const fake = new ResendFake({ apiKey: API_KEY });
-    await fake.start();
-    const adapter = (id: string, apiKey: string) =>
-      new ResendProvider(
-        plainToInstance(ProviderConfig, {
-          id,
-          type: 'resend',
-          baseUrl: fake.url,
-          apiKey,
-          timeoutMs: 300,
-        }),
-        new ProviderHttp({ providerId: id, baseUrl: fake.url, timeoutMs: 300, maxSockets: 10 }),
-      );
+    const adapters = await startHttpAdapters(
+      fake,
+      ResendProvider,
+      (baseUrl) => ({ type: 'resend', baseUrl, apiKey: API_KEY }),
+      { apiKey: WRONG_KEY },
+    );
     return {
       fake,
-      provider: adapter('resend-test', API_KEY),
-      wrongCredentials: adapter('resend-wrong', WRONG_KEY),
+      ...adapters,
       secrets: [API_KEY, WRONG_KEY],
       lastMessageId: () => fake.lastMessageId,
       assertWire(email: OutboundEmail) {

@@ -1,9 +1,7 @@
-import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../../src/config/config.schema';
 import type { Address, OutboundEmail } from '../../../src/domain/email';
-import { ProviderHttp } from '../../../src/providers/http/provider-http';
 import { SendgridProvider } from '../../../src/providers/sendgrid/sendgrid.provider';
 import { SendgridFake } from '../../fakes/sendgrid.fake';
+import { startHttpAdapters } from '../http-case';
 import type { ProviderContractCase } from '../provider-contract';
 
 const API_KEY = 'SG.contractKeyId01.c0ntr4ctS3cr3tV4lu3-sendgrid';
@@ -21,22 +19,15 @@ export const sendgridCase: ProviderContractCase = {
   type: 'sendgrid',
   async setup() {
     const fake = new SendgridFake(API_KEY);
-    await fake.start();
-    const adapter = (id: string, apiKey: string) =>
-      new SendgridProvider(
-        plainToInstance(ProviderConfig, {
-          id,
-          type: 'sendgrid',
-          baseUrl: fake.url,
-          apiKey,
-          timeoutMs: 300,
-        }),
-        new ProviderHttp({ providerId: id, baseUrl: fake.url, timeoutMs: 300, maxSockets: 10 }),
-      );
+    const adapters = await startHttpAdapters(
+      fake,
+      SendgridProvider,
+      (baseUrl) => ({ type: 'sendgrid', baseUrl, apiKey: API_KEY }),
+      { apiKey: WRONG_KEY },
+    );
     return {
       fake,
-      provider: adapter('sendgrid-test', API_KEY),
-      wrongCredentials: adapter('sendgrid-wrong', WRONG_KEY),
+      ...adapters,
       secrets: [API_KEY, WRONG_KEY],
       lastMessageId: () => fake.lastMessageId,
       assertWire(email: OutboundEmail) {

@@ -1,10 +1,8 @@
-import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../../src/config/config.schema';
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
-import { ProviderHttp } from '../../../src/providers/http/provider-http';
 import type { SparkpostTransmission } from '../../../src/providers/sparkpost/sparkpost.mapper';
 import { SparkpostProvider } from '../../../src/providers/sparkpost/sparkpost.provider';
 import { SparkpostFake } from '../../fakes/sparkpost.fake';
+import { startHttpAdapters } from '../http-case';
 import type { ProviderContractCase } from '../provider-contract';
 
 const API_KEY = 'sp-api-key-14ac5499cfdd2bb2859e';
@@ -20,22 +18,15 @@ export const sparkpostCase: ProviderContractCase = {
   type: 'sparkpost',
   async setup() {
     const fake = new SparkpostFake(API_KEY);
-    await fake.start();
-    const adapter = (id: string, apiKey: string) =>
-      new SparkpostProvider(
-        plainToInstance(ProviderConfig, {
-          id,
-          type: 'sparkpost',
-          baseUrl: fake.url,
-          apiKey,
-          timeoutMs: 300,
-        }),
-        new ProviderHttp({ providerId: id, baseUrl: fake.url, timeoutMs: 300, maxSockets: 10 }),
-      );
+    const adapters = await startHttpAdapters(
+      fake,
+      SparkpostProvider,
+      (baseUrl) => ({ type: 'sparkpost', baseUrl, apiKey: API_KEY }),
+      { apiKey: WRONG_KEY },
+    );
     return {
       fake,
-      provider: adapter('sparkpost-test', API_KEY),
-      wrongCredentials: adapter('sparkpost-wrong', WRONG_KEY),
+      ...adapters,
       secrets: [API_KEY, WRONG_KEY],
       lastMessageId: () => fake.lastMessageId,
       assertWire(email: OutboundEmail) {

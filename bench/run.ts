@@ -1,0 +1,296 @@
+/**
+ * Mailover's benchmark (`npm run bench`): one run on this machine prints every figure the issue
+ * asks for, next to its target, and writes them to bench/results/latest.json. See bench/README.md.
+ *
+ * Every server under test is a child process on 127.0.0.1 (the real one is `node dist/main.js`);
+ * the fake provider is another; autocannon runs here. Every load is bounded in count and time.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { FAKE_API_KEY } from './support/fake-protocol';
+import { freePort, ROOT, type ServerChild, startServer, TS_NODE } from './support/children';
+import { BODY_BYTES, emailBody } from './support/email-body';
+import { type DeliveryReport, type FakeChild, startFake } from './support/fake-child';
+import { amountLoad, type BenchKey, type LoadFigures, timedLoad } from './support/load';
+import { type SigningCost, signingCost } from './support/signing-cost';
+
+const CONNECTIONS = 50;
+const WARMUP_SECONDS = 2;
+const SECONDS = 10;
+const EMAILS = 20_000;
+const PROVIDER_LATENCY_MS = 20;
+/** Queueing 20,000 emails and delivering them must each end within this, or the run says so. */
+const DELIVERY_BOUND_SECONDS = 60;
+
+const TARGETS = { ratioToBare: 0.6, deliveredPerSecond: 2000, peakRssBytes: 250 * 1024 * 1024, signedToUnsigned: 0.9 };
+
+/** The defaults of config/default.yaml, stated here so the output can say which were used. */
+const DEFAULT_DISPATCH_CONCURRENCY = 256;
+const DEFAULT_PROVIDER_CONCURRENCY = 50;
+/** The one "more concurrency" run, made only when the defaults miss the delivery target. */
+const HIGHER = { dispatch: 1024, provider: 1024 };
+
+const KEY: BenchKey = { id: 'bench', secret: randomBytes(24).toString('hex') };
+
+interface ServerRun {
+  load: LoadFigures;
+  peakRssBytes: number;
+  errorLogLines: number;
+}
+
+interface DeliveryRun {
+  dispatchConcurrency: number;
+  providerConcurrency: number;
+  accept: LoadFigures;
+  report: DeliveryReport;
+  /** From the first request sent to the fake's 20,000th distinct email. */
+  seconds?: number;
+  perSecond?: number;
+  peakRssBytes: number;
+  errorLogLines: number;
+}
+
+const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+async function main(): Promise<void> {
+  if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
+  const work = mkdtempSync(join(tmpdir(), 'mailover-bench-'));
+  const body = emailBody();
+  const startedAt = new Date();
+  const loadAtStart = loadavg()[0];
+  const fake = await startFake(PROVIDER_LATENCY_MS);
+  try {
+    progress(`bare route (${WARMUP_SECONDS} s warm-up + ${SECONDS} s)`);
+    const bare = await ingest(work, 'bare', [...TS_NODE, 'bench/bare-server.ts'], {}, '/bare');
+
+    progress('POST /v1/emails, signed');
+    const signed = await ingest(work, 'signed', ['dist/main.js'], realEnv(work, 'signed', fake), '/v1/emails', KEY);
+
+    progress('POST /v1/emails, unsigned (signing stubbed out)');
+    const unsigned = await ingest(
+      work,
+      'unsigned',
+      [...TS_NODE, 'bench/unsigned-server.ts'],
+      { ...realEnv(work, 'unsigned', fake), BENCH_KEY_ID: KEY.id },
+      '/v1/emails',
+    );
+
+    progress('signing micro-benchmark');
+    const cost = await signingCost(KEY, body);
+
+    progress(`delivery of ${EMAILS} emails, default concurrency`);
+    const deliveries = [await delivery(work, 'delivery-default', fake, body)];
+    if ((deliveries[0].perSecond ?? 0) < TARGETS.deliveredPerSecond) {
+      progress(`delivery of ${EMAILS} emails, concurrency raised in config`);
+      deliveries.push(await delivery(work, 'delivery-higher', fake, body, HIGHER));
+    }
+
+    const peakRssBytes = Math.max(
+      signed.peakRssBytes,
+      unsigned.peakRssBytes,
+      ...deliveries.map((d) => d.peakRssBytes),
+    );
+    const results = {
+      startedAt: startedAt.toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version, loadAverageAtStart: loadAtStart },
+      settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, bodyBytes: BODY_BYTES, emails: EMAILS, providerLatencyMs: PROVIDER_LATENCY_MS },
+      targets: TARGETS,
+      ingest: { bare, signed, unsigned },
+      signingCost: cost,
+      deliveries,
+      peakRssBytes,
+    };
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+    process.stdout.write(render(results.machine, bare, signed, unsigned, cost, deliveries, peakRssBytes));
+  } finally {
+    await fake.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Starts one server, loads it (warm-up, then measured), reads its peak memory, kills it. */
+async function ingest(
+  work: string,
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  path: string,
+  key?: BenchKey,
+): Promise<ServerRun> {
+  const server = await startServer(args, env, await freePort(), join(work, `${name}.log`));
+  try {
+    const load = await timedLoad({ url: server.url, path, body: emailBody(), key, connections: CONNECTIONS }, WARMUP_SECONDS, SECONDS);
+    return { load, ...memoryAndErrors(server) };
+  } finally {
+    await server.kill();
+  }
+}
+
+/**
+ * A fresh server: 20,000 signed emails through POST /v1/emails (50 connections), timed from the
+ * first request until the fake provider has received the 20,000th distinct email.
+ */
+async function delivery(
+  work: string,
+  name: string,
+  fake: FakeChild,
+  body: string,
+  concurrency?: { dispatch: number; provider: number },
+): Promise<DeliveryRun> {
+  const env = realEnv(work, name, fake, concurrency);
+  const server = await startServer(['dist/main.js'], env, await freePort(), join(work, `${name}.log`));
+  try {
+    const { done } = fake.expect(EMAILS, 2 * DELIVERY_BOUND_SECONDS * 1000);
+    const started = Date.now();
+    const accept = await amountLoad({ url: server.url, path: '/v1/emails', body, key: KEY, connections: CONNECTIONS }, EMAILS, DELIVERY_BOUND_SECONDS);
+    // Short of 20,000 accepted, the 20,000th never comes: say how many did instead of waiting.
+    const report = accept.ok === EMAILS ? await done : await fake.stats();
+    const seconds = report.complete ? (report.at - started) / 1000 : undefined;
+    return {
+      dispatchConcurrency: concurrency?.dispatch ?? DEFAULT_DISPATCH_CONCURRENCY,
+      providerConcurrency: concurrency?.provider ?? DEFAULT_PROVIDER_CONCURRENCY,
+      accept,
+      report,
+      seconds,
+      perSecond: seconds ? EMAILS / seconds : undefined,
+      ...memoryAndErrors(server),
+    };
+  } finally {
+    await server.kill();
+  }
+}
+
+function memoryAndErrors(server: ServerChild): { peakRssBytes: number; errorLogLines: number } {
+  const peakRssBytes = Math.max(server.highWaterRss(), server.sampledPeakRss());
+  // pino levels: 50 error, 60 fatal.
+  const errorLogLines = readFileSync(server.logFile, 'utf8')
+    .split('\n')
+    .filter((line) => /"level":(50|60)/.test(line)).length;
+  return { peakRssBytes, errorLogLines };
+}
+
+/**
+ * The environment of a real server: its own data directory and a YAML overlay with the bench key,
+ * one Resend provider (the fake), rate limits out of the way, listening on 127.0.0.1 only.
+ * Everything else is config/default.yaml, logging at info included.
+ */
+function realEnv(
+  work: string,
+  name: string,
+  fake: FakeChild,
+  concurrency?: { dispatch: number; provider: number },
+): Record<string, string> {
+  const dataDir = join(work, name);
+  mkdirSync(dataDir, { recursive: true });
+  const unlimited = { limit: 1_000_000_000, ttlMs: 1000 };
+  const overlay = {
+    server: { host: '127.0.0.1' },
+    auth: { keys: [{ id: KEY.id, secret: '${MAILOVER_BENCH_SECRET}', scopes: ['send', 'read'] }] },
+    rateLimit: { default: unlimited, anonymous: unlimited },
+    providers: [
+      {
+        id: 'resend-fake',
+        type: 'resend',
+        baseUrl: fake.url,
+        apiKey: FAKE_API_KEY,
+        ...(concurrency ? { concurrency: concurrency.provider } : {}),
+      },
+    ],
+    ...(concurrency ? { dispatch: { concurrency: concurrency.dispatch } } : {}),
+  };
+  const file = join(dataDir, 'bench.yaml');
+  writeFileSync(file, stringify(overlay));
+  return { MAILOVER_CONFIG: file, MAILOVER_DATA_DIR: dataDir, NODE_ENV: 'production', MAILOVER_BENCH_SECRET: KEY.secret };
+}
+
+// ---- output ----
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+
+function render(
+  machine: { cpus: number; model: string; node: string; loadAverageAtStart: number },
+  bare: ServerRun,
+  signed: ServerRun,
+  unsigned: ServerRun,
+  cost: SigningCost,
+  deliveries: DeliveryRun[],
+  peakRssBytes: number,
+): string {
+  const out: string[] = [];
+  const line = (text = '') => out.push(text);
+  const row = (label: string, r: ServerRun, rss = true) =>
+    line(
+      `  ${label.padEnd(48)}${int(r.load.rps).padStart(8)}${r.load.p50.toFixed(0).padStart(8)}${r.load.p99.toFixed(0).padStart(8)}` +
+        `${int(r.load.non2xx + r.load.errors + r.load.timeouts).padStart(8)}${(rss ? mb(r.peakRssBytes) : '-').padStart(10)}`,
+    );
+  const problems = (label: string, r: ServerRun) => {
+    const bad = r.load.non2xx + r.load.errors + r.load.timeouts;
+    if (bad) line(`  ! ${label}: ${int(r.load.non2xx)} non-2xx ${JSON.stringify(r.load.statuses)}, ${int(r.load.errors)} errors, ${int(r.load.timeouts)} timeouts`);
+    if (r.errorLogLines) line(`  ! ${label}: ${r.errorLogLines} error lines in the server's log`);
+  };
+
+  line(`Mailover benchmark: ${machine.cpus} x ${machine.model}, Node ${machine.node}, load average ${machine.loadAverageAtStart.toFixed(2)} at start`);
+  line(
+    `${BODY_BYTES}-byte JSON email; autocannon ${CONNECTIONS} connections, pipelining 1, ${WARMUP_SECONDS} s warm-up (discarded) + ${SECONDS} s measured;` +
+      ` every server a child process on 127.0.0.1, fake provider answering after ${PROVIDER_LATENCY_MS} ms`,
+  );
+  line();
+  line(`HTTP ingest${' '.repeat(39)}2xx/s  p50 ms  p99 ms  failed  peak RSS`);
+  row('bare NestJS + Fastify, POST /bare (validation)', bare, false);
+  row('POST /v1/emails, signed (node dist/main.js)', signed);
+  row('POST /v1/emails, unsigned (signing stubbed out)', unsigned);
+  problems('bare', bare);
+  problems('signed', signed);
+  problems('unsigned', unsigned);
+  const ratio = signed.load.rps / bare.load.rps;
+  const signedRatio = signed.load.rps / unsigned.load.rps;
+  line(`  signed / bare       ${pct(ratio).padStart(8)}   target >= ${pct(TARGETS.ratioToBare)}   ${verdict(ratio >= TARGETS.ratioToBare)}   (the figure)`);
+  line(`  signed / unsigned   ${pct(signedRatio).padStart(8)}   target >= ${pct(TARGETS.signedToUnsigned)}   ${verdict(signedRatio >= TARGETS.signedToUnsigned)}   (within 10 % of unsigned)`);
+  line('  (the real server keeps delivering to the fake provider in the background while it is loaded)');
+  line();
+  const budgetUs = 1e6 / signed.load.rps;
+  line('Signing cost, in-process micro-benchmark (compiled code, 1 KB body, median of 5 rounds of 10,000)');
+  line(`  client  signRequest                     ${cost.signUs.toFixed(1).padStart(6)} us per request`);
+  line(`  server  verifyRequest                   ${cost.verifyUs.toFixed(1).padStart(6)} us per request`);
+  line(`  server  verifyRequest + nonce claim     ${cost.verifyAndClaimUs.toFixed(1).padStart(6)} us per request`);
+  line(`  at the signed ${int(signed.load.rps)} req/s one request has ${budgetUs.toFixed(0)} us of server time: verification is ${pct(cost.verifyAndClaimUs / budgetUs)} of it`);
+  line();
+  line(`Delivery: ${int(EMAILS)} signed emails through POST /v1/emails (${CONNECTIONS} connections) into a fake Resend answering after ${PROVIDER_LATENCY_MS} ms`);
+  for (const d of deliveries) {
+    const defaults = d.dispatchConcurrency === DEFAULT_DISPATCH_CONCURRENCY && d.providerConcurrency === DEFAULT_PROVIDER_CONCURRENCY;
+    line(
+      `  dispatch.concurrency ${d.dispatchConcurrency}, providers[].concurrency ${d.providerConcurrency} ` +
+        `(${defaults ? 'the defaults' : 'raised in the config overlay, not the defaults'})`,
+    );
+    line(`    accepted ${int(d.accept.ok)} in ${d.accept.seconds.toFixed(1)} s (${int(d.accept.rps)}/s, p99 ${d.accept.p99.toFixed(0)} ms)`);
+    if (d.accept.ok !== EMAILS) {
+      line(`    ! only ${int(d.accept.ok)} of ${int(EMAILS)} accepted: ${int(d.accept.non2xx)} non-2xx ${JSON.stringify(d.accept.statuses)}, ${int(d.accept.errors)} errors`);
+    }
+    if (d.report.complete && d.perSecond !== undefined && d.seconds !== undefined) {
+      line(
+        `    all ${int(EMAILS)} at the provider ${d.seconds.toFixed(2)} s after the first request: ` +
+          `${int(d.perSecond)} emails/s   target >= ${int(TARGETS.deliveredPerSecond)}   ${verdict(d.perSecond >= TARGETS.deliveredPerSecond)}`,
+      );
+    } else if (!d.report.complete) {
+      line(`    ! not finished: ${int(d.report.distinct)} distinct emails at the provider after the bound   MISS`);
+    }
+    line(`    peak RSS ${mb(d.peakRssBytes)}`);
+    if (d.errorLogLines) line(`    ! ${d.errorLogLines} error lines in the server's log`);
+  }
+  line();
+  line(`Peak RSS of the Mailover server (highest of its runs above)   ${mb(peakRssBytes)}   target < ${mb(TARGETS.peakRssBytes)}   ${verdict(peakRssBytes < TARGETS.peakRssBytes)}`);
+  line('Figures also in bench/results/latest.json');
+  return out.join('\n') + '\n';
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});
