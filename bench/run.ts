@@ -37,6 +37,12 @@ const KEY: BenchKey = { id: 'bench', secret: randomBytes(24).toString('hex') };
 
 interface ServerRun {
   load: LoadFigures;
+  /** CPU the server used during the measured seconds, per request answered (user + system). */
+  serverCpuUsPerRequest: number;
+  /** Share of one core the server used during the measured seconds. */
+  serverCpuShare: number;
+  /** Share of one core this process (autocannon) used during the measured seconds. */
+  clientCpuShare: number;
   peakRssBytes: number;
   errorLogLines: number;
 }
@@ -123,8 +129,26 @@ async function ingest(
 ): Promise<ServerRun> {
   const server = await startServer(args, env, await freePort(), join(work, `${name}.log`));
   try {
-    const load = await timedLoad({ url: server.url, path, body: emailBody(), key, connections: CONNECTIONS }, WARMUP_SECONDS, SECONDS);
-    return { load, ...memoryAndErrors(server) };
+    let serverCpu = 0;
+    let clientCpu = process.cpuUsage();
+    const load = await timedLoad(
+      { url: server.url, path, body: emailBody(), key, connections: CONNECTIONS },
+      WARMUP_SECONDS,
+      SECONDS,
+      () => {
+        serverCpu = server.cpuSeconds();
+        clientCpu = process.cpuUsage();
+      },
+    );
+    const serverSeconds = server.cpuSeconds() - serverCpu;
+    const client = process.cpuUsage(clientCpu);
+    return {
+      load,
+      serverCpuUsPerRequest: (serverSeconds * 1e6) / Math.max(1, load.ok),
+      serverCpuShare: serverSeconds / load.seconds,
+      clientCpuShare: (client.user + client.system) / 1e6 / load.seconds,
+      ...memoryAndErrors(server),
+    };
   } finally {
     await server.kill();
   }

@@ -18,6 +18,8 @@ export interface ServerChild {
   sampledPeakRss(): number;
   /** The kernel's high-water mark of its resident set (VmHWM), in bytes; 0 once it has exited. */
   highWaterRss(): number;
+  /** CPU time (user + system) it has used so far, in seconds. */
+  cpuSeconds(): number;
   /** SIGKILL (its data directory is thrown away) and waits for the exit. */
   kill(): Promise<void>;
 }
@@ -40,6 +42,21 @@ export function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
     return 0;
   }
 }
+
+/** User + system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15), 0 once it is gone. */
+export function procCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** USER_HZ: 100 on every Linux platform Node runs on. */
+const CLOCK_TICKS = 100;
 
 /**
  * Starts `node <args>` with exactly `env` (plus PATH), output to `logFile`, and waits until
@@ -79,6 +96,7 @@ export async function startServer(
     logFile,
     sampledPeakRss: () => Math.max(peak, procStatusBytes(pid, 'VmRSS')),
     highWaterRss: () => procStatusBytes(pid, 'VmHWM'),
+    cpuSeconds: () => procCpuSeconds(pid),
     kill: async () => {
       clearInterval(sampler);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -32,10 +32,16 @@ export interface LoadTarget {
 
 /**
  * Load for a fixed time: `warmupSeconds` whose figures are discarded, then `seconds` measured.
- * Pipelining 1; every request is built afresh (signed or not, so both cost the client alike).
+ * `beforeMeasuring` runs between the two. Pipelining 1; every request is built afresh (signed or not, so both cost the client alike).
  */
-export async function timedLoad(target: LoadTarget, warmupSeconds: number, seconds: number): Promise<LoadFigures> {
+export async function timedLoad(
+  target: LoadTarget,
+  warmupSeconds: number,
+  seconds: number,
+  beforeMeasuring: () => void = () => undefined,
+): Promise<LoadFigures> {
   if (warmupSeconds > 0) await run(target, { duration: warmupSeconds }, warmupSeconds + 10);
+  beforeMeasuring();
   return run(target, { duration: seconds }, seconds + 10);
 }
 

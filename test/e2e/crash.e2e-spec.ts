@@ -1,21 +1,23 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ResendFake } from '../fakes/resend.fake';
+import { spawnServer, whenLive, type ServerProcess } from '../support/spawn-server';
 import { eventually, signedRequest, TEST_KEY } from '../support/test-app';
 
-const ROOT = resolve(__dirname, '../..');
-const MAIN = join(ROOT, 'dist/main.js');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
+/** Writes the overlay into a fresh data directory; `boot` starts the real server on it (again on the same port). */
+function serverWith(config: Record<string, unknown>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mailover-process-'));
+  const configFile = join(dataDir, 'mailover.yaml');
+  writeFileSync(configFile, stringify({ ...config, auth: { keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read'] }] }, logging: { level: 'warn' } }));
+  let port: number | undefined;
+  return async (): Promise<ServerProcess> => {
+    const server = await spawnServer({ MAILOVER_CONFIG: configFile, MAILOVER_DATA_DIR: dataDir, NODE_ENV: 'test' }, port);
+    port = Number(new URL(server.url).port);
+    await whenLive(server, 30_000, '/health/ready');
+    return server;
+  };
 }
 
 /**
@@ -24,15 +26,10 @@ async function freePort(): Promise<number> {
  */
 describe('crash safety (SIGKILL under load)', () => {
   let fake: ResendFake;
-  let server: ChildProcess | undefined;
-
-  beforeAll(() => {
-    // The crash test runs the built server; .ci/run builds first, a developer may not have.
-    if (!existsSync(MAIN)) spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  }, 120_000);
+  let server: ServerProcess | undefined;
 
   afterEach(async () => {
-    server?.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
     await fake?.stop();
   });
 
@@ -40,30 +37,14 @@ describe('crash safety (SIGKILL under load)', () => {
     fake = new ResendFake({ apiKey: 're_crash_key_0001' });
     fake.latencyMs = 30;
     await fake.start();
-    const dataDir = mkdtempSync(join(tmpdir(), 'mailover-crash-'));
-    const configFile = join(dataDir, 'mailover.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
-        providers: [{ id: 'resend', type: 'resend', baseUrl: fake.url, apiKey: 're_crash_key_0001', timeoutMs: 2000 }],
-        auth: { keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read'] }] },
-        rateLimit: { default: { limit: 100000, ttlMs: 1000 }, anonymous: { limit: 100000, ttlMs: 1000 } },
-        // A small worker and a short lease: a backlog builds up, and the dead process's leases expire fast.
-        dispatch: { concurrency: 4, pollIntervalMs: 20, leaseMs: 3500 },
-        logging: { level: 'warn' },
-      }),
-    );
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const boot = async () => {
-      server = spawn(process.execPath, [MAIN], {
-        cwd: ROOT,
-        env: { ...process.env, MAILOVER_CONFIG: configFile, MAILOVER_DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'test' },
-        stdio: 'ignore',
-      });
-      await eventually(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, 30_000, 'the server to be ready');
-    };
-    await boot();
+    const boot = serverWith({
+      providers: [{ id: 'resend', type: 'resend', baseUrl: fake.url, apiKey: 're_crash_key_0001', timeoutMs: 2000 }],
+      rateLimit: { default: { limit: 100000, ttlMs: 1000 }, anonymous: { limit: 100000, ttlMs: 1000 } },
+      // A small worker and a short lease: a backlog builds up, and the dead process's leases expire fast.
+      dispatch: { concurrency: 4, pollIntervalMs: 20, leaseMs: 3500 },
+    });
+    server = await boot();
+    const url = server.url;
 
     const accepted: string[] = [];
     let stop = false;
@@ -80,14 +61,14 @@ describe('crash safety (SIGKILL under load)', () => {
     };
     const clients = Array.from({ length: 16 }, client);
     await eventually(async () => accepted.length >= 300, 20_000, '300 accepted emails');
-    server!.kill('SIGKILL');
-    await new Promise((r) => server!.once('exit', r));
+    server.child.kill('SIGKILL');
+    await server.exited;
     stop = true;
     await Promise.all(clients);
     const deliveredBeforeCrash = new Set(fake.requests.map(mailoverId)).size;
     expect(deliveredBeforeCrash).toBeLessThan(accepted.length); // the crash left a backlog
 
-    await boot();
+    server = await boot();
     await eventually(
       async () => {
         const delivered = new Set(fake.requests.map(mailoverId));
@@ -113,10 +94,10 @@ describe('crash safety (SIGKILL under load)', () => {
 
 describe('graceful shutdown (SIGTERM)', () => {
   let fake: ResendFake;
-  let server: ChildProcess | undefined;
+  let server: ServerProcess | undefined;
 
   afterEach(async () => {
-    server?.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
     await fake?.stop();
   });
 
@@ -124,42 +105,24 @@ describe('graceful shutdown (SIGTERM)', () => {
     fake = new ResendFake({ apiKey: 're_term_key_0001' });
     fake.latencyMs = 800;
     await fake.start();
-    const dataDir = mkdtempSync(join(tmpdir(), 'mailover-term-'));
-    const configFile = join(dataDir, 'mailover.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
-        providers: [{ id: 'resend', type: 'resend', baseUrl: fake.url, apiKey: 're_term_key_0001', timeoutMs: 5000 }],
-        auth: { keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read'] }] },
-        dispatch: { concurrency: 2, pollIntervalMs: 20 },
-        server: { shutdownGraceMs: 5000 },
-        logging: { level: 'warn' },
-      }),
-    );
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const boot = async () => {
-      server = spawn(process.execPath, [MAIN], {
-        cwd: ROOT,
-        env: { ...process.env, MAILOVER_CONFIG: configFile, MAILOVER_DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'test' },
-        stdio: 'ignore',
-      });
-      await eventually(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, 30_000, 'the server to be ready');
-    };
-    await boot();
+    const boot = serverWith({
+      providers: [{ id: 'resend', type: 'resend', baseUrl: fake.url, apiKey: 're_term_key_0001', timeoutMs: 5000 }],
+      dispatch: { concurrency: 2, pollIntervalMs: 20 },
+      server: { shutdownGraceMs: 5000 },
+    });
+    server = await boot();
+    const url = server.url;
     const body = { from: 'shop@acme.test', to: 'ann@example.com', subject: 'Order', text: 'Thanks' };
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push((await signedRequest(url, 'POST', '/v1/emails', body)).json.id);
     await eventually(async () => fake.requests.length >= 2, 10_000, 'two sends in flight');
 
-    const exited = new Promise<number | null>((r) => server!.once('exit', (code) => r(code)));
-    server!.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
     const inFlightAtStop = new Set(fake.requests.map(mailoverId));
     expect(inFlightAtStop.size).toBeGreaterThanOrEqual(2);
     expect(inFlightAtStop.size).toBeLessThan(ids.length);
 
-    await boot();
+    server = await boot();
     const statuses = await eventually(async () => {
       const all = await Promise.all(ids.map(async (id) => (await signedRequest(url, 'GET', `/v1/emails/${id}`)).json));
       return all.every((e) => e.status === 'sent') ? all : undefined;

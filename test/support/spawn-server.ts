@@ -11,7 +11,7 @@ export interface ServerProcess {
   /** Everything written to stdout and stderr so far. */
   output(): string;
   stdout(): string;
-  /** SIGTERM, then the exit code once it has exited (null when, as Nest does, it re-raised the signal). */
+  /** SIGTERM, then the exit code once it has exited (0 after a clean shutdown). */
   stop(): Promise<number | null>;
   /** Resolves with the exit code if the process ends by itself. */
   exited: Promise<number | null>;
@@ -26,23 +26,24 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts src/main.ts under ts-node (transpile only) with exactly this environment. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-        PORT: String(port),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * Starts the built server (dist/main.js, compiled by the e2e tier's globalSetup) with exactly
+ * this environment, on `port` (a restart reuses its predecessor's) or a free one.
+ */
+export async function spawnServer(
+  env: Record<string, string>,
+  port?: number,
+): Promise<ServerProcess> {
+  port ??= await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let stdout = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -68,15 +69,15 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   };
 }
 
-/** Waits for /health/live to answer 200, or for the process to exit (then throws with its output). */
-export async function whenLive(server: ServerProcess, ms = 60_000): Promise<void> {
+/** Waits for /health/live (or another probe) to answer 200, or for the process to exit (then throws with its output). */
+export async function whenLive(server: ServerProcess, ms = 60_000, probe = '/health/live'): Promise<void> {
   const deadline = Date.now() + ms;
   let ended = false;
   void server.exited.then(() => (ended = true));
   for (;;) {
     if (ended) throw new Error(`the server exited before it was live:\n${server.output()}`);
     try {
-      if ((await fetch(`${server.url}/health/live`)).status === 200) return;
+      if ((await fetch(`${server.url}${probe}`)).status === 200) return;
     } catch {
       // not listening yet
     }
