@@ -13,6 +13,7 @@ import { ProviderRoster } from './provider-roster.service';
 export type FinalListener = (id: string, status: EmailStatus) => void;
 
 const ROSTER_REFRESH_MS = 5000;
+const CLAIM_GAP_MS = 10;
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 /**
@@ -81,21 +82,28 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async run(): Promise<void> {
     while (this.running) {
-      let claimed = 0;
+      let full = false;
+      const started = Date.now();
       try {
         await this.housekeeping();
         const free = this.config.concurrency - this.inFlight.size;
         if (free > 0) {
-          const batch = await this.store.claimDue(this.owner, new Date(), this.config.leaseMs, Math.min(free, this.config.claimBatch));
-          claimed = batch.length;
+          const limit = Math.min(free, this.config.claimBatch);
+          const batch = await this.store.claimDue(this.owner, new Date(), this.config.leaseMs, limit);
+          full = batch.length === limit;
           for (const email of batch) this.start(email);
         }
       } catch (e) {
         this.logger.error({ err: { message: (e as Error).message } }, 'outbox poll failed');
       }
-      // A full batch means more may be due: claim again at once (unless every slot is busy).
-      if (claimed > 0 && this.inFlight.size < this.config.concurrency) continue;
+      // A full batch means more may be due: claim again at once if slots are free. Otherwise wait
+      // for the poll interval or a wake-up (new email, freed slots), but never claim more often
+      // than every CLAIM_GAP_MS: under load every accepted email wakes the worker, and one claim
+      // transaction per email would cost more than the sends.
+      if (full && this.inFlight.size < this.config.concurrency) continue;
       await this.sleep(this.config.pollIntervalMs);
+      const since = Date.now() - started;
+      if (this.running && since < CLAIM_GAP_MS) await new Promise((r) => setTimeout(r, CLAIM_GAP_MS - since));
     }
   }
 
@@ -105,7 +113,9 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       .finally(() => {
         this.inFlight.delete(email.id);
         this.metrics.inFlight.set(this.inFlight.size);
-        if (this.inFlight.size === this.config.concurrency - 1) this.wake();
+        // Wake the loop when a worthwhile number of slots has freed up (or the worker ran dry).
+        const free = this.config.concurrency - this.inFlight.size;
+        if (free === Math.min(this.config.claimBatch, Math.ceil(this.config.concurrency / 4)) || this.inFlight.size === 0) this.wake();
       });
     this.inFlight.set(email.id, task);
     this.metrics.inFlight.set(this.inFlight.size);
@@ -135,7 +145,11 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.metrics.recordAttempts(outcome.attempts);
     this.metrics.finished.inc({ result: result.status });
     if (result.status !== 'rescheduled') this.events.emit('final', email.id, result.status);
-    this.logger.log({ emailId: email.id, status: result.status, provider: outcome.result === 'sent' ? outcome.providerId : undefined, attempts: outcome.attempts.length }, 'round finished');
+    // Every round is in the store (GET /v1/emails/:id); the log carries the ones worth a look.
+    const line = { emailId: email.id, status: result.status, provider: outcome.result === 'sent' ? outcome.providerId : undefined, attempts: outcome.attempts.length };
+    if (result.status === 'failed') this.logger.warn(line, 'email failed');
+    else if (result.status === 'rescheduled' || outcome.attempts.length > 1) this.logger.log(line, 'round finished');
+    else this.logger.debug?.(line, 'round finished');
   }
 
   private async housekeeping(): Promise<void> {

@@ -9,9 +9,8 @@ export type ConfigFields = { type: ProviderType } & Record<string, unknown>;
 
 /**
  * Starts `fake` and builds two adapters of `Provider` against it: `config(url)` with valid
- * credentials, and the same with `wrongCredentials` laid over it. The
- * timeout is short (300 ms) so the `hang` fault is quick. `basePath` goes after the fake's URL
- * for an API that lives under a prefix.
+ * credentials, and the same with `wrongCredentials` laid over it. The timeout is short (300 ms)
+ * so the `hang` fault is quick. `basePath` goes after the fake's URL for an API under a prefix.
  */
 export async function startHttpAdapters<P extends EmailProvider>(
   fake: FakeHttpServer,

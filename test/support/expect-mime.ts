@@ -2,7 +2,10 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { OutboundEmail } from '../../src/domain/email';
 
 export interface MimeExpectations {
-  /** Whether a Bcc header is expected: only in a file nobody sends (the sandbox's .eml). Sent mail has Bcc in the envelope only. */
+  /**
+   * Whether a Bcc header is expected: only in a file nobody sends (the sandbox's .eml). Sent mail
+   * names Bcc recipients in the envelope only.
+   */
   bccHeader: boolean;
   /** Whether metadata and tags travel as X-Mailover-Metadata and X-Mailover-Tags headers. */
   mailoverHeaders: boolean;

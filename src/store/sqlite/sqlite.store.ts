@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { KyselyEmailStore, type StoreDialect } from '../kysely-email.store';
 import type { StoreTables } from '../store.tables';
 
@@ -31,6 +31,28 @@ export class SqliteEmailStore extends KyselyEmailStore {
       database.close();
       throw error;
     }
-    super(new Kysely<StoreTables>({ dialect: new SqliteDialect({ database }) }), SQLITE);
+    super(new Kysely<StoreTables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), SQLITE);
   }
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver prepares every query afresh; the hot queries have a handful of shapes,
+ * so prepared statements are kept by their SQL text (oldest dropped first).
+ */
+function withStatementCache(database: Database.Database): SqliteDatabase {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    close: () => database.close(),
+    prepare: (sql: string) => {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        statements.set(sql, statement);
+        if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
 }

@@ -1,0 +1,12 @@
+import { ID_PATTERN, newId } from './id';
+
+describe('newId', () => {
+  it('makes ULIDs that sort by time and do not repeat', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => newId(1_700_000_000_000 + Math.floor(i / 10)));
+    expect(ids.every((id) => ID_PATTERN.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    const byTime = ids.map((id, i) => [id.slice(0, 10), i] as const);
+    for (let i = 1; i < byTime.length; i++) expect(byTime[i][0] >= byTime[i - 1][0]).toBe(true);
+    expect(newId(0).slice(0, 10)).toBe('0000000000');
+  });
+});
