@@ -10,7 +10,12 @@ import type {
 } from '../../domain/provider';
 import { ProviderError, type FailureKind } from '../../domain/provider-error';
 import { redactSecrets, type Secret } from '../../domain/secret';
-import { ProviderHttp, retryAfterMs, type ProviderHttpRequest, type ProviderHttpResponse } from './provider-http';
+import {
+  ProviderHttp,
+  retryAfterMs,
+  type ProviderHttpRequest,
+  type ProviderHttpResponse,
+} from './provider-http';
 
 /** How an adapter reads a failed answer: the kind, the provider's own text, its error code. */
 export interface FailureReading {
@@ -37,12 +42,23 @@ export abstract class HttpEmailProvider implements EmailProvider {
     this.id = config.id;
   }
 
-  protected abstract buildRequest(email: OutboundEmail, ctx: SendContext): ProviderHttpRequest | Promise<ProviderHttpRequest>;
+  protected abstract buildRequest(
+    email: OutboundEmail,
+    ctx: SendContext,
+  ): ProviderHttpRequest | Promise<ProviderHttpRequest>;
   /** The provider's message id, or undefined when the answer does not carry one. */
   protected abstract readMessageId(res: ProviderHttpResponse): string | undefined;
   protected abstract readFailure(res: ProviderHttpResponse): FailureReading;
   /** The credentials this adapter holds, so that no error text can echo them. */
   protected abstract secrets(): Array<Secret | undefined>;
+
+  /** A credential's value for the request being built; config validation makes it present. */
+  protected credential(name: 'apiKey' | 'serverToken' | 'accessKeyId' | 'secretAccessKey'): string {
+    const secret = this.config[name];
+    if (!secret || secret.isEmpty)
+      throw new ProviderError(this.id, 'provider', `${name} is not configured`);
+    return secret.reveal();
+  }
 
   async send(email: OutboundEmail, ctx: SendContext = {}): Promise<SendReceipt> {
     const res = await this.http.request(await this.buildRequest(email, ctx), ctx.signal);
@@ -52,7 +68,13 @@ export abstract class HttpEmailProvider implements EmailProvider {
       throw this.error('ambiguous', `HTTP ${res.status} without a readable message id`, res.status);
     }
     const failure = this.readFailure(res);
-    throw this.error(failure.kind, `HTTP ${res.status}: ${failure.message}`, res.status, failure.code, failure.retryAfterMs ?? retryAfterMs(res.headers));
+    throw this.error(
+      failure.kind,
+      `HTTP ${res.status}: ${failure.message}`,
+      res.status,
+      failure.code,
+      failure.retryAfterMs ?? retryAfterMs(res.headers),
+    );
   }
 
   async close(): Promise<void> {
@@ -68,7 +90,13 @@ export abstract class HttpEmailProvider implements EmailProvider {
     return `${this.constructor.name} { id: '${this.id}' }`;
   }
 
-  private error(kind: FailureKind, message: string, status?: number, code?: string, retryAfter?: number): ProviderError {
+  private error(
+    kind: FailureKind,
+    message: string,
+    status?: number,
+    code?: string,
+    retryAfter?: number,
+  ): ProviderError {
     const text = redactSecrets(message.slice(0, 2000), this.secrets());
     return new ProviderError(this.id, kind, text, { status, code, retryAfterMs: retryAfter });
   }

@@ -73,7 +73,8 @@ export class ProviderHttp {
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers ?? {})) {
-      if (v !== undefined && v !== null) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+      if (v !== undefined && v !== null)
+        headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
     }
     return { status: res.status, headers, text: typeof res.data === 'string' ? res.data : '' };
   }
@@ -104,7 +105,14 @@ export class ProviderHttp {
 }
 
 /** Nothing reached the provider: safe to send elsewhere. Otherwise it may have been taken. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 
 function transportKind(code: string, e: unknown): FailureKind {
   if (NOT_SENT.has(code)) return 'retryable';
@@ -114,7 +122,10 @@ function transportKind(code: string, e: unknown): FailureKind {
 }
 
 /** Retry-After as seconds or an HTTP date, in ms from now. */
-export function retryAfterMs(headers: Record<string, string>, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Record<string, string>,
+  now = Date.now(),
+): number | undefined {
   const value = headers['retry-after'];
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);

@@ -20,7 +20,11 @@ export class MailgunProvider extends HttpEmailProvider {
   protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
     const domain = this.config.domain;
     if (!domain) throw new ProviderError(this.id, 'provider', 'domain is not configured');
-    return mailgunRequest(email, { domain, apiKey: this.apiKey(), baseUrl: this.http.baseUrl });
+    return mailgunRequest(email, {
+      domain,
+      apiKey: this.credential('apiKey'),
+      baseUrl: this.http.baseUrl,
+    });
   }
 
   protected readMessageId(res: ProviderHttpResponse): string | undefined {
@@ -33,12 +37,5 @@ export class MailgunProvider extends HttpEmailProvider {
 
   protected secrets(): Array<Secret | undefined> {
     return [this.config.apiKey];
-  }
-
-  private apiKey(): string {
-    const key = this.config.apiKey;
-    if (!key || key.isEmpty)
-      throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
-    return key.reveal();
   }
 }

@@ -26,13 +26,12 @@ export class MandrillProvider extends HttpEmailProvider {
   };
 
   protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
-    const key = this.config.apiKey;
-    if (!key) throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
+    const key = this.credential('apiKey');
     return {
       method: 'POST',
       path: MANDRILL_SEND_PATH,
       headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: JSON.stringify({ key: key.reveal(), ...toMandrillSend(email) }),
+      body: JSON.stringify({ key: key, ...toMandrillSend(email) }),
     };
   }
 

@@ -1,6 +1,5 @@
 import type { OutboundEmail } from '../../domain/email';
 import type { ProviderCapabilities } from '../../domain/provider';
-import { ProviderError } from '../../domain/provider-error';
 import type { Secret } from '../../domain/secret';
 import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
 import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
@@ -23,15 +22,14 @@ export class PostmarkProvider extends HttpEmailProvider {
   };
 
   protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
-    const token = this.config.serverToken;
-    if (!token) throw new ProviderError(this.id, 'provider', 'serverToken is not configured');
+    const token = this.credential('serverToken');
     return {
       method: 'POST',
       path: POSTMARK_SEND_PATH,
       headers: {
         Accept: 'application/json',
         'Content-Type': 'application/json',
-        'X-Postmark-Server-Token': token.reveal(),
+        'X-Postmark-Server-Token': token,
       },
       body: JSON.stringify(toPostmarkMessage(email, { messageStream: this.config.messageStream })),
     };

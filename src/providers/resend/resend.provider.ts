@@ -1,6 +1,5 @@
 import type { OutboundEmail } from '../../domain/email';
 import type { ProviderCapabilities, SendContext } from '../../domain/provider';
-import { ProviderError } from '../../domain/provider-error';
 import type { Secret } from '../../domain/secret';
 import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
 import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
@@ -18,7 +17,7 @@ export class ResendProvider extends HttpEmailProvider {
   };
 
   protected buildRequest(email: OutboundEmail, ctx: SendContext): ProviderHttpRequest {
-    return resendRequest(email, this.apiKey(), ctx);
+    return resendRequest(email, this.credential('apiKey'), ctx);
   }
 
   protected readMessageId(res: ProviderHttpResponse): string | undefined {
@@ -31,12 +30,5 @@ export class ResendProvider extends HttpEmailProvider {
 
   protected secrets(): Array<Secret | undefined> {
     return [this.config.apiKey];
-  }
-
-  private apiKey(): string {
-    const key = this.config.apiKey;
-    if (!key || key.isEmpty)
-      throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
-    return key.reveal();
   }
 }

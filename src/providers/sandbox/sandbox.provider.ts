@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { ProviderConfig } from '../../config/config.schema';
 import type { OutboundEmail } from '../../domain/email';
-import type { EmailProvider, ProviderCapabilities, SendContext, SendReceipt } from '../../domain/provider';
+import type {
+  EmailProvider,
+  ProviderCapabilities,
+  SendContext,
+  SendReceipt,
+} from '../../domain/provider';
 import { ProviderError } from '../../domain/provider-error';
 import { toMailOptions } from '../mime';
 
@@ -44,9 +49,14 @@ export class SandboxProvider implements EmailProvider {
       await writeFile(tmp, bytes);
       await rename(tmp, file);
     } catch (e) {
-      throw new ProviderError(this.id, 'retryable', `cannot write the outbox: ${(e as Error).message}`, {
-        code: (e as NodeJS.ErrnoException).code,
-      });
+      throw new ProviderError(
+        this.id,
+        'retryable',
+        `cannot write the outbox: ${(e as Error).message}`,
+        {
+          code: (e as NodeJS.ErrnoException).code,
+        },
+      );
     }
     return { messageId };
   }

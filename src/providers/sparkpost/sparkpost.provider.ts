@@ -1,6 +1,5 @@
 import type { OutboundEmail } from '../../domain/email';
 import type { ProviderCapabilities } from '../../domain/provider';
-import { ProviderError } from '../../domain/provider-error';
 import type { Secret } from '../../domain/secret';
 import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
 import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
@@ -28,15 +27,14 @@ export class SparkpostProvider extends HttpEmailProvider {
   };
 
   protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
-    const key = this.config.apiKey;
-    if (!key) throw new ProviderError(this.id, 'provider', 'apiKey is not configured');
+    const key = this.credential('apiKey');
     return {
       method: 'POST',
       path: sparkpostTransmissionsPath(this.http.baseUrl),
       headers: {
         Accept: 'application/json',
         'Content-Type': 'application/json',
-        Authorization: key.reveal(),
+        Authorization: key,
       },
       body: JSON.stringify(toSparkpostTransmission(email)),
     };
