@@ -29,11 +29,16 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     app,
     new DocumentBuilder()
       .setTitle('Mailover')
-      .setDescription('Self-hosted email gateway: send through several providers with failover, durably.')
+      .setDescription(
+        'Self-hosted email gateway: send through several providers with failover, durably.',
+      )
       .setVersion('1')
       .addSecurity(SIGNATURE_SECURITY, signatureSecurityScheme)
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', ...swaggerSigningOptions() });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    ...swaggerSigningOptions(),
+  });
   return app;
 }

@@ -26,7 +26,11 @@ describe('loadConfig', () => {
     expect(config.server.port).toBe(3000);
     expect(config.store.driver).toBe('sqlite');
     expect(config.providers).toHaveLength(1);
-    expect(config.providers[0]).toMatchObject({ id: 'sandbox', type: 'sandbox', directory: join(dir, 'outbox') });
+    expect(config.providers[0]).toMatchObject({
+      id: 'sandbox',
+      type: 'sandbox',
+      directory: join(dir, 'outbox'),
+    });
   });
 
   it('overlays a file, expands ${NAME} from the environment and applies PORT', () => {
@@ -46,7 +50,11 @@ providers:
 dispatch:
   breaker: { consecutiveFailures: 3 }
 `);
-    const config = loadConfig({ MAILOVER_CONFIG: file, MAILGUN_API_KEY: 'key-canary-123456', PORT: '8081' });
+    const config = loadConfig({
+      MAILOVER_CONFIG: file,
+      MAILGUN_API_KEY: 'key-canary-123456',
+      PORT: '8081',
+    });
     expect(config.server.port).toBe(8081);
     expect(config.dispatch.breaker.consecutiveFailures).toBe(3);
     expect(config.dispatch.breaker.halfOpenAfterMs).toBe(30_000); // merged, not replaced
@@ -90,10 +98,16 @@ providers:
   - { id: a, type: sandbox, timeoutMs: 10000 }
   - { id: b, type: sandbox, timeoutMs: 10000 }
 `);
-    expect(problemsOf({ MAILOVER_CONFIG: file })).toEqual([expect.stringMatching(/^dispatch\.leaseMs: must be more than the providers' timeouts together \(22000 ms\)/)]);
+    expect(problemsOf({ MAILOVER_CONFIG: file })).toEqual([
+      expect.stringMatching(
+        /^dispatch\.leaseMs: must be more than the providers' timeouts together \(22000 ms\)/,
+      ),
+    ]);
   });
 
   it('reports an unreadable overlay file', () => {
-    expect(problemsOf({ MAILOVER_CONFIG: join(dir, 'missing.yaml') })[0]).toMatch(/missing\.yaml: ENOENT/);
+    expect(problemsOf({ MAILOVER_CONFIG: join(dir, 'missing.yaml') })[0]).toMatch(
+      /missing\.yaml: ENOENT/,
+    );
   });
 });

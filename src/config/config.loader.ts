@@ -58,7 +58,11 @@ export function loadConfig(env: Env = process.env, defaultsFile = DEFAULT_FILE):
 
 /** The embedded default when no provider is configured: .eml files under dataDir/outbox. */
 function sandboxDefault(): ProviderConfig {
-  return plainToInstance(ProviderConfig, { id: 'sandbox', type: 'sandbox' }, { exposeDefaultValues: true });
+  return plainToInstance(
+    ProviderConfig,
+    { id: 'sandbox', type: 'sandbox' },
+    { exposeDefaultValues: true },
+  );
 }
 
 /** A path relative to the data directory, unless it is absolute. */
@@ -82,7 +86,10 @@ function readYaml(file: string, problems: string[]): Record<string, unknown> {
 }
 
 /** Mappings merge key by key; lists and scalars in the overlay replace the default. */
-function overlay(base: Record<string, unknown>, top: Record<string, unknown>): Record<string, unknown> {
+function overlay(
+  base: Record<string, unknown>,
+  top: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(top)) {
     const current = out[key];
@@ -99,12 +106,19 @@ const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 function expandEnv(value: unknown, env: Env, path: string, problems: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(REFERENCE, (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '');
+    return value.replace(
+      REFERENCE,
+      (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '',
+    );
   }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`, problems));
+  if (Array.isArray(value))
+    return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`, problems));
   if (isMapping(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k, problems)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        expandEnv(v, env, path ? `${path}.${k}` : k, problems),
+      ]),
     );
   }
   return value;
@@ -112,9 +126,15 @@ function expandEnv(value: unknown, env: Env, path: string, problems: string[]): 
 
 function collect(error: ValidationError, parent: string, problems: string[]): void {
   const isIndex = /^\d+$/.test(error.property);
-  const path = isIndex ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
+  const path = isIndex
+    ? `${parent}[${error.property}]`
+    : parent
+      ? `${parent}.${error.property}`
+      : error.property;
   for (const message of Object.values(error.constraints ?? {})) {
-    const text = message.startsWith(`property ${error.property} `) ? 'is not a known setting' : message.replace(new RegExp(`^${error.property} `), '');
+    const text = message.startsWith(`property ${error.property} `)
+      ? 'is not a known setting'
+      : message.replace(new RegExp(`^${error.property} `), '');
     const line = `${path}: ${text}`;
     if (!problems.includes(line)) problems.push(line);
   }
@@ -127,41 +147,66 @@ const HTTP_FIELDS = [...COMMON_FIELDS, 'baseUrl'];
 const FIELDS_BY_TYPE: Record<string, string[]> = {
   mailgun: [...HTTP_FIELDS, 'apiKey', 'domain'],
   sendgrid: [...HTTP_FIELDS, 'apiKey'],
-  ses: [...COMMON_FIELDS, 'region', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'endpoint', 'configurationSet'],
+  ses: [
+    ...COMMON_FIELDS,
+    'region',
+    'accessKeyId',
+    'secretAccessKey',
+    'sessionToken',
+    'endpoint',
+    'configurationSet',
+  ],
   postmark: [...HTTP_FIELDS, 'serverToken', 'messageStream'],
   mandrill: [...HTTP_FIELDS, 'apiKey'],
   sparkpost: [...HTTP_FIELDS, 'apiKey'],
   resend: [...HTTP_FIELDS, 'apiKey'],
-  smtp: [...COMMON_FIELDS, 'host', 'port', 'secure', 'user', 'pass', 'pool', 'tlsRejectUnauthorized'],
+  smtp: [
+    ...COMMON_FIELDS,
+    'host',
+    'port',
+    'secure',
+    'user',
+    'pass',
+    'pool',
+    'tlsRejectUnauthorized',
+  ],
   sandbox: [...COMMON_FIELDS, 'directory'],
 };
 
 function checkProviders(config: AppConfig, raw: unknown[], problems: string[]): void {
   const seen = new Set<string>();
   (config.providers ?? []).forEach((p, i) => {
-    if (p.id && seen.has(p.id)) problems.push(`providers[${i}].id: duplicates another provider's id "${p.id}"`);
+    if (p.id && seen.has(p.id))
+      problems.push(`providers[${i}].id: duplicates another provider's id "${p.id}"`);
     seen.add(p.id);
     const allowed = FIELDS_BY_TYPE[p.type];
     const given = raw[i];
     if (!allowed || !isMapping(given)) return;
     for (const key of Object.keys(given)) {
-      if (!allowed.includes(key)) problems.push(`providers[${i}].${key}: is not a setting of type ${p.type}`);
+      if (!allowed.includes(key))
+        problems.push(`providers[${i}].${key}: is not a setting of type ${p.type}`);
     }
   });
 }
 
 /** A round tries every provider in turn; its lease must outlast the slowest possible round. */
 function checkLease(config: AppConfig, problems: string[]): void {
-  const worstRound = (config.providers ?? []).reduce((sum, p) => sum + (p.timeoutMs ?? 0) + 1000, 0);
+  const worstRound = (config.providers ?? []).reduce(
+    (sum, p) => sum + (p.timeoutMs ?? 0) + 1000,
+    0,
+  );
   if (config.dispatch?.leaseMs !== undefined && config.dispatch.leaseMs <= worstRound) {
-    problems.push(`dispatch.leaseMs: must be more than the providers' timeouts together (${worstRound} ms), or a slow round could lose its lease and send twice`);
+    problems.push(
+      `dispatch.leaseMs: must be more than the providers' timeouts together (${worstRound} ms), or a slow round could lose its lease and send twice`,
+    );
   }
 }
 
 function checkAuth(config: AppConfig, problems: string[]): void {
   const seen = new Set<string>();
   (config.auth?.keys ?? []).forEach((k, i) => {
-    if (k.id && seen.has(k.id)) problems.push(`auth.keys[${i}].id: duplicates another key's id "${k.id}"`);
+    if (k.id && seen.has(k.id))
+      problems.push(`auth.keys[${i}].id: duplicates another key's id "${k.id}"`);
     seen.add(k.id);
   });
 }

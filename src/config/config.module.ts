@@ -30,7 +30,9 @@ export class ConfigModule {
     ];
     return {
       module: ConfigModule,
-      imports: [NestConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ mailover: config })] })],
+      imports: [
+        NestConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ mailover: config })] }),
+      ],
       providers: sections,
       exports: sections.map((s) => s.provide),
     };

@@ -22,7 +22,9 @@ import { PROVIDER_TYPES, type ProviderType } from '../domain/provider';
 import { Secret } from '../domain/secret';
 
 const toSecret = ({ value }: { value: unknown }) =>
-  value === undefined || value === null || value instanceof Secret ? value : new Secret(String(value));
+  value === undefined || value === null || value instanceof Secret
+    ? value
+    : new Secret(String(value));
 
 const toBool = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
@@ -47,7 +49,15 @@ function For(...types: ProviderType[]): PropertyDecorator {
   return ValidateIf((o: ProviderConfig) => types.includes(o.type));
 }
 
-const HTTP_TYPES: ProviderType[] = ['mailgun', 'sendgrid', 'ses', 'postmark', 'mandrill', 'sparkpost', 'resend'];
+const HTTP_TYPES: ProviderType[] = [
+  'mailgun',
+  'sendgrid',
+  'ses',
+  'postmark',
+  'mandrill',
+  'sparkpost',
+  'resend',
+];
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 export class ProviderConfig {
@@ -55,106 +65,169 @@ export class ProviderConfig {
   @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'must be lower-case letters, digits, - or _' })
   id!: string;
 
-  @IsIn(PROVIDER_TYPES as unknown as string[], { message: `must be one of ${PROVIDER_TYPES.join(', ')}` })
+  @IsIn(PROVIDER_TYPES as unknown as string[], {
+    message: `must be one of ${PROVIDER_TYPES.join(', ')}`,
+  })
   type!: ProviderType;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   enabled = true;
 
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   priority = 1;
 
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   weight = 1;
 
-  @IsInt() @Min(100) @Max(300_000)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
   timeoutMs = 10_000;
 
   /** Sends in flight at once through this provider. */
-  @IsInt() @Min(1) @Max(10_000)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   concurrency = 50;
 
   /** Every HTTP type; default: the provider's production URL. */
-  @IsOptional() @For(...HTTP_TYPES) @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
+  @IsOptional()
+  @For(...HTTP_TYPES)
+  @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
   baseUrl?: string;
 
-  @For('mailgun', 'sendgrid', 'mandrill', 'sparkpost', 'resend') @Transform(toSecret) @IsSecret()
+  @For('mailgun', 'sendgrid', 'mandrill', 'sparkpost', 'resend')
+  @Transform(toSecret)
+  @IsSecret()
   apiKey?: Secret;
 
-  @For('mailgun') @IsString({ message: 'must be set' }) @IsNotEmpty({ message: 'must be set' })
+  @For('mailgun')
+  @IsString({ message: 'must be set' })
+  @IsNotEmpty({ message: 'must be set' })
   domain?: string;
 
-  @For('ses') @IsString({ message: 'must be set' }) @Matches(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region like eu-west-1' })
+  @For('ses')
+  @IsString({ message: 'must be set' })
+  @Matches(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region like eu-west-1' })
   region?: string;
 
-  @For('ses') @Transform(toSecret) @IsSecret()
+  @For('ses')
+  @Transform(toSecret)
+  @IsSecret()
   accessKeyId?: Secret;
 
-  @For('ses') @Transform(toSecret) @IsSecret()
+  @For('ses')
+  @Transform(toSecret)
+  @IsSecret()
   secretAccessKey?: Secret;
 
-  @IsOptional() @For('ses') @Transform(toSecret) @IsSecret()
+  @IsOptional()
+  @For('ses')
+  @Transform(toSecret)
+  @IsSecret()
   sessionToken?: Secret;
 
   /** SES only: its baseUrl under another name (VPC endpoints, local fakes). */
-  @IsOptional() @For('ses') @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
+  @IsOptional()
+  @For('ses')
+  @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
   endpoint?: string;
 
-  @IsOptional() @For('ses') @IsString()
+  @IsOptional()
+  @For('ses')
+  @IsString()
   configurationSet?: string;
 
-  @For('postmark') @Transform(toSecret) @IsSecret()
+  @For('postmark')
+  @Transform(toSecret)
+  @IsSecret()
   serverToken?: Secret;
 
-  @IsOptional() @For('postmark') @IsString()
+  @IsOptional()
+  @For('postmark')
+  @IsString()
   messageStream?: string;
 
-  @For('smtp') @IsString({ message: 'must be set' }) @IsNotEmpty({ message: 'must be set' })
+  @For('smtp')
+  @IsString({ message: 'must be set' })
+  @IsNotEmpty({ message: 'must be set' })
   host?: string;
 
-  @IsOptional() @For('smtp') @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  @IsOptional()
+  @For('smtp')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   port?: number;
 
   /** SMTP: implicit TLS (port 465). Otherwise STARTTLS is used when the server offers it. */
-  @IsOptional() @For('smtp') @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @For('smtp')
+  @Transform(toBool)
+  @IsBoolean()
   secure?: boolean;
 
-  @IsOptional() @For('smtp') @IsString()
+  @IsOptional()
+  @For('smtp')
+  @IsString()
   user?: string;
 
-  @IsOptional() @For('smtp') @Transform(toSecret) @IsSecret()
+  @IsOptional()
+  @For('smtp')
+  @Transform(toSecret)
+  @IsSecret()
   pass?: Secret;
 
   /** SMTP: pooled connections. */
-  @IsOptional() @For('smtp') @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @For('smtp')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   pool?: number;
 
   /** SMTP: accept self-signed certificates (test servers only). */
-  @IsOptional() @For('smtp') @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @For('smtp')
+  @Transform(toBool)
+  @IsBoolean()
   tlsRejectUnauthorized?: boolean;
 
   /** Sandbox: where .eml files go; default `$MAILOVER_DATA_DIR/outbox`. */
-  @IsOptional() @For('sandbox') @IsString()
+  @IsOptional()
+  @For('sandbox')
+  @IsString()
   directory?: string;
 }
 
 export class ServerConfig {
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   port = 3000;
 
   @IsString()
   host = '0.0.0.0';
 
   /** Largest request body; larger answers 413. */
-  @IsInt() @Min(1024)
+  @IsInt()
+  @Min(1024)
   bodyLimitBytes = 15 * 1024 * 1024;
 
   /** Honour X-Forwarded-For only from these proxies (addresses or CIDRs); empty: never. */
-  @IsArray() @IsString({ each: true })
+  @IsArray()
+  @IsString({ each: true })
   trustedProxies: string[] = [];
 
   /** On SIGTERM: how long in-flight sends may take before the rest are released. */
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   shutdownGraceMs = 10_000;
 }
 
@@ -167,46 +240,59 @@ export class StoreConfig {
   sqliteFile = 'mailover.db';
 
   @ValidateIf((o: StoreConfig) => o.driver === 'postgres')
-  @IsString({ message: 'must be set' }) @IsNotEmpty({ message: 'must be set' })
+  @IsString({ message: 'must be set' })
+  @IsNotEmpty({ message: 'must be set' })
   postgresUrl?: string;
 
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   postgresPoolSize = 10;
 }
 
 export class BreakerConfig {
   /** Consecutive failures that open a provider's circuit. */
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   consecutiveFailures = 5;
 
   /** How long an open circuit waits before one probe goes through. */
-  @IsInt() @Min(100)
+  @IsInt()
+  @Min(100)
   halfOpenAfterMs = 30_000;
 }
 
 export class DispatchConfig {
   /** Emails sent at once by this process. */
-  @IsInt() @Min(1) @Max(10_000)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   concurrency = 256;
 
-  @IsInt() @Min(10)
+  @IsInt()
+  @Min(10)
   pollIntervalMs = 250;
 
   /** A claimed email returns to the queue if its worker has not finished by then. */
-  @IsInt() @Min(1000)
+  @IsInt()
+  @Min(1000)
   leaseMs = 120_000;
 
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   claimBatch = 200;
 
   /** An email that could not be sent this long after it was due ends as failed. */
-  @IsInt() @Min(1000)
+  @IsInt()
+  @Min(1000)
   maxAgeMs = 24 * 3600_000;
 
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   backoffBaseMs = 5_000;
 
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   backoffMaxMs = 15 * 60_000;
 
   /** After an ambiguous outcome: try the next provider, or the same one again (risking neither duplicates nor loss is impossible). */
@@ -214,50 +300,66 @@ export class DispatchConfig {
   ambiguous: 'failover' | 'retry-same' = 'failover';
 
   /** Furthest a sendAt may lie in the future. */
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   maxScheduleHorizonMs = 365 * 24 * 3600_000;
 
-  @ValidateNested() @Type(() => BreakerConfig)
+  @ValidateNested()
+  @Type(() => BreakerConfig)
   breaker = new BreakerConfig();
 }
 
 export class AuthKeyConfig {
-  @IsString({ message: 'must be set' }) @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1 to 64 of [A-Za-z0-9_.-]' })
+  @IsString({ message: 'must be set' })
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1 to 64 of [A-Za-z0-9_.-]' })
   id!: string;
 
-  @Transform(toSecret) @IsSecret()
+  @Transform(toSecret)
+  @IsSecret()
   secret!: Secret;
 
-  @IsArray() @ArrayUnique() @IsIn(['send', 'read', 'admin'], { each: true, message: 'must be send, read or admin' })
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(['send', 'read', 'admin'], { each: true, message: 'must be send, read or admin' })
   scopes: Array<'send' | 'read' | 'admin'> = ['send', 'read'];
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   disabled = false;
 }
 
 export class AuthConfig {
-  @IsArray() @ValidateNested({ each: true }) @Type(() => AuthKeyConfig)
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => AuthKeyConfig)
   keys: AuthKeyConfig[] = [];
 
   /** Signed requests whose timestamp is further than this from the server clock are refused. */
-  @IsInt() @Min(1) @Max(3600)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   maxSkewSeconds = 300;
 }
 
 export class RateLimitRule {
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   limit = 100;
 
-  @IsInt() @Min(100)
+  @IsInt()
+  @Min(100)
   ttlMs = 1000;
 }
 
 export class RateLimitConfig {
-  @ValidateNested() @Type(() => RateLimitRule)
+  @ValidateNested()
+  @Type(() => RateLimitRule)
   default = new RateLimitRule();
 
   /** Before authentication, by client address. */
-  @ValidateNested() @Type(() => RateLimitRule)
+  @ValidateNested()
+  @Type(() => RateLimitRule)
   anonymous = new RateLimitRule();
 
   /** Overrides by key id. */
@@ -273,20 +375,25 @@ export class RateLimitConfig {
 }
 
 export class LimitsConfig {
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   maxRecipients = 50;
 
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   maxAttachments = 10;
 
   /** Decoded bytes of all attachments of one email. */
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   maxAttachmentBytes = 10 * 1024 * 1024;
 
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   maxSubjectLength = 998;
 
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   maxHeaders = 50;
 }
 
@@ -295,7 +402,8 @@ export class LoggingConfig {
   level = 'info';
 
   /** Pretty output is for humans at a terminal; JSON otherwise. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   pretty = false;
 }
 
@@ -309,27 +417,36 @@ export class AppConfig {
   @IsString()
   environment = 'development';
 
-  @ValidateNested() @Type(() => ServerConfig)
+  @ValidateNested()
+  @Type(() => ServerConfig)
   server = new ServerConfig();
 
-  @ValidateNested() @Type(() => StoreConfig)
+  @ValidateNested()
+  @Type(() => StoreConfig)
   store = new StoreConfig();
 
-  @ValidateNested() @Type(() => DispatchConfig)
+  @ValidateNested()
+  @Type(() => DispatchConfig)
   dispatch = new DispatchConfig();
 
-  @IsArray() @ValidateNested({ each: true }) @Type(() => ProviderConfig)
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ProviderConfig)
   providers: ProviderConfig[] = [];
 
-  @ValidateNested() @Type(() => AuthConfig)
+  @ValidateNested()
+  @Type(() => AuthConfig)
   auth = new AuthConfig();
 
-  @ValidateNested() @Type(() => RateLimitConfig)
+  @ValidateNested()
+  @Type(() => RateLimitConfig)
   rateLimit = new RateLimitConfig();
 
-  @ValidateNested() @Type(() => LimitsConfig)
+  @ValidateNested()
+  @Type(() => LimitsConfig)
   limits = new LimitsConfig();
 
-  @ValidateNested() @Type(() => LoggingConfig)
+  @ValidateNested()
+  @Type(() => LoggingConfig)
   logging = new LoggingConfig();
 }

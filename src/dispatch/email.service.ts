@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DispatchConfig, LimitsConfig } from '../config/config.schema';
-import { ConflictError, IdempotencyMismatchError, InvalidInputError, NotFoundError } from '../domain/errors';
+import {
+  ConflictError,
+  IdempotencyMismatchError,
+  InvalidInputError,
+  NotFoundError,
+} from '../domain/errors';
 import { newId } from '../domain/id';
 import { MetricsService } from '../metrics/metrics.service';
 import type { SendRequest } from '../domain/send-request';
@@ -38,14 +43,28 @@ export class EmailService {
   ) {}
 
   /** Stores the email durably (answers once committed), or replays an earlier answer for the same Idempotency-Key. */
-  async accept(request: SendRequest, idempotency?: IdempotencyClaim, now = new Date()): Promise<Accepted> {
+  async accept(
+    request: SendRequest,
+    idempotency?: IdempotencyClaim,
+    now = new Date(),
+  ): Promise<Accepted> {
     const unknown = (request.providers ?? []).filter((id) => !this.roster.has(id));
     if (unknown.length) {
-      throw new InvalidInputError([{ field: 'providers', detail: `unknown provider id(s): ${unknown.join(', ')}; known: ${this.roster.ids().join(', ')}` }]);
+      throw new InvalidInputError([
+        {
+          field: 'providers',
+          detail: `unknown provider id(s): ${unknown.join(', ')}; known: ${this.roster.ids().join(', ')}`,
+        },
+      ]);
     }
     const sendAt = request.sendAt;
     if (sendAt && sendAt.getTime() - now.getTime() > this.dispatch.maxScheduleHorizonMs) {
-      throw new InvalidInputError([{ field: 'sendAt', detail: `must be at most ${Math.round(this.dispatch.maxScheduleHorizonMs / 86_400_000)} days ahead` }]);
+      throw new InvalidInputError([
+        {
+          field: 'sendAt',
+          detail: `must be at most ${Math.round(this.dispatch.maxScheduleHorizonMs / 86_400_000)} days ahead`,
+        },
+      ]);
     }
     const scheduled = sendAt !== null && sendAt.getTime() > now.getTime();
     const id = newId(now.getTime());
@@ -62,12 +81,19 @@ export class EmailService {
       idempotency,
     );
     if (result.kind === 'mismatch') {
-      throw new IdempotencyMismatchError('This Idempotency-Key was used with a different request in the last 24 hours.');
+      throw new IdempotencyMismatchError(
+        'This Idempotency-Key was used with a different request in the last 24 hours.',
+      );
     }
-    if (result.kind === 'replayed') return { email: result.email, status: result.originalStatus, replayed: true };
+    if (result.kind === 'replayed')
+      return { email: result.email, status: result.originalStatus, replayed: true };
     this.metrics.accepted.inc({ status: result.email.status });
     if (!scheduled) this.worker.wake();
-    return { email: result.email, status: result.email.status as 'queued' | 'scheduled', replayed: false };
+    return {
+      email: result.email,
+      status: result.email.status as 'queued' | 'scheduled',
+      replayed: false,
+    };
   }
 
   async get(id: string): Promise<{ email: EmailRecord; attempts: AttemptRecord[] }> {
@@ -83,7 +109,10 @@ export class EmailService {
   async cancel(id: string): Promise<EmailRecord> {
     const email = await this.store.cancel(id, new Date());
     if (!email) throw new NotFoundError(`no email with id ${id}`);
-    if (email.status !== 'cancelled') throw new ConflictError(`the email is ${email.status}; only queued or scheduled emails can be cancelled`);
+    if (email.status !== 'cancelled')
+      throw new ConflictError(
+        `the email is ${email.status}; only queued or scheduled emails can be cancelled`,
+      );
     return email;
   }
 
@@ -107,7 +136,10 @@ export class EmailService {
       const off = this.worker.onFinal((emailId) => emailId === id && finish());
       const deadline = setTimeout(finish, seconds * 1000);
       const poll = setInterval(() => {
-        void this.store.get(id).then((e) => e && FINAL_STATUSES.has(e.status) && finish(), () => undefined);
+        void this.store.get(id).then(
+          (e) => e && FINAL_STATUSES.has(e.status) && finish(),
+          () => undefined,
+        );
       }, WAIT_POLL_MS);
     });
     return this.store.get(id);

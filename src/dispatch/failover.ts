@@ -34,10 +34,19 @@ export async function runRound(
     try {
       const receipt = await lane.send(email, idempotencyKey);
       attempts.push(attempt(email.id, lane.id, 'sent', at, started));
-      return { result: 'sent', providerId: lane.id, providerMessageId: receipt.messageId, attempts };
+      return {
+        result: 'sent',
+        providerId: lane.id,
+        providerMessageId: receipt.messageId,
+        attempts,
+      };
     } catch (e) {
       if (e instanceof LaneUnavailableError) {
-        attempts.push({ ...attempt(email.id, lane.id, 'skipped', at, started), errorCode: e.reason, error: e.message });
+        attempts.push({
+          ...attempt(email.id, lane.id, 'skipped', at, started),
+          errorCode: e.reason,
+          error: e.message,
+        });
         continue;
       }
       const error = e as ProviderError;
@@ -45,20 +54,41 @@ export async function runRound(
         ...attempt(email.id, lane.id, error.kind, at, started),
         providerStatus: error.details.status ?? null,
         errorCode: error.details.code ?? null,
-        error: error.kind === 'ambiguous' ? `${error.message} (ambiguous; policy ${ambiguous})` : error.message,
+        error:
+          error.kind === 'ambiguous'
+            ? `${error.message} (ambiguous; policy ${ambiguous})`
+            : error.message,
       };
       attempts.push(record);
       retryAfterMs = Math.max(retryAfterMs, error.details.retryAfterMs ?? 0);
-      if (error.kind === 'permanent') return { result: 'permanent', error: `${lane.id}: ${error.message}`, attempts };
+      if (error.kind === 'permanent')
+        return { result: 'permanent', error: `${lane.id}: ${error.message}`, attempts };
       if (error.kind === 'ambiguous' && ambiguous === 'retry-same') break;
     }
   }
   const summary = attempts.length
-    ? attempts.map((a) => `${a.providerId}: ${a.outcome}${a.error ? ` (${a.error})` : ''}`).join('; ')
+    ? attempts
+        .map((a) => `${a.providerId}: ${a.outcome}${a.error ? ` (${a.error})` : ''}`)
+        .join('; ')
     : 'no provider is enabled for this email';
   return { result: 'retry', error: summary, retryAfterMs, attempts };
 }
 
-function attempt(emailId: string, providerId: string, outcome: AttemptRecord['outcome'], at: Date, started: number): AttemptRecord {
-  return { emailId, providerId, outcome, providerStatus: null, errorCode: null, error: null, durationMs: Date.now() - started, at };
+function attempt(
+  emailId: string,
+  providerId: string,
+  outcome: AttemptRecord['outcome'],
+  at: Date,
+  started: number,
+): AttemptRecord {
+  return {
+    emailId,
+    providerId,
+    outcome,
+    providerStatus: null,
+    errorCode: null,
+    error: null,
+    durationMs: Date.now() - started,
+    at,
+  };
 }

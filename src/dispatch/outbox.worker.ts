@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventEmitter } from 'node:events';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DispatchConfig, ServerConfig } from '../config/config.schema';
 import { MetricsService } from '../metrics/metrics.service';
-import { EMAIL_STORE, type EmailRecord, type EmailStatus, type EmailStore, type RoundResult } from '../store/email.store';
+import {
+  EMAIL_STORE,
+  type EmailRecord,
+  type EmailStatus,
+  type EmailStore,
+  type RoundResult,
+} from '../store/email.store';
 import { retryDelayMs } from './backoff';
 import { runRound } from './failover';
 import { ProviderRoster } from './provider-roster.service';
@@ -70,12 +82,20 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.wake();
     await this.loop;
     const pending = [...this.inFlight.keys()];
-    const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.server.shutdownGraceMs).unref());
-    const done = await Promise.race([Promise.allSettled(this.inFlight.values()).then(() => 'done' as const), grace]);
+    const grace = new Promise<'timeout'>((r) =>
+      setTimeout(() => r('timeout'), this.server.shutdownGraceMs).unref(),
+    );
+    const done = await Promise.race([
+      Promise.allSettled(this.inFlight.values()).then(() => 'done' as const),
+      grace,
+    ]);
     if (done === 'timeout') {
       const left = [...this.inFlight.keys()];
       await this.store.release(left, this.owner, new Date());
-      this.logger.warn({ released: left.length }, 'shutdown grace over: unfinished emails released');
+      this.logger.warn(
+        { released: left.length },
+        'shutdown grace over: unfinished emails released',
+      );
     }
     this.logger.log({ finished: pending.length - this.inFlight.size }, 'outbox worker stopped');
   }
@@ -89,7 +109,12 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
         const free = this.config.concurrency - this.inFlight.size;
         if (free > 0) {
           const limit = Math.min(free, this.config.claimBatch);
-          const batch = await this.store.claimDue(this.owner, new Date(), this.config.leaseMs, limit);
+          const batch = await this.store.claimDue(
+            this.owner,
+            new Date(),
+            this.config.leaseMs,
+            limit,
+          );
           full = batch.length === limit;
           for (const email of batch) this.start(email);
         }
@@ -103,41 +128,73 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       if (full && this.inFlight.size < this.config.concurrency) continue;
       await this.sleep(this.config.pollIntervalMs);
       const since = Date.now() - started;
-      if (this.running && since < CLAIM_GAP_MS) await new Promise((r) => setTimeout(r, CLAIM_GAP_MS - since));
+      if (this.running && since < CLAIM_GAP_MS)
+        await new Promise((r) => setTimeout(r, CLAIM_GAP_MS - since));
     }
   }
 
   private start(email: EmailRecord): void {
     const task = this.process(email)
-      .catch((e) => this.logger.error({ emailId: email.id, err: { message: (e as Error).message } }, 'round failed'))
+      .catch((e) =>
+        this.logger.error(
+          { emailId: email.id, err: { message: (e as Error).message } },
+          'round failed',
+        ),
+      )
       .finally(() => {
         this.inFlight.delete(email.id);
         this.metrics.inFlight.set(this.inFlight.size);
         // Wake the loop when a worthwhile number of slots has freed up (or the worker ran dry).
         const free = this.config.concurrency - this.inFlight.size;
-        if (free === Math.min(this.config.claimBatch, Math.ceil(this.config.concurrency / 4)) || this.inFlight.size === 0) this.wake();
+        if (
+          free === Math.min(this.config.claimBatch, Math.ceil(this.config.concurrency / 4)) ||
+          this.inFlight.size === 0
+        )
+          this.wake();
       });
     this.inFlight.set(email.id, task);
     this.metrics.inFlight.set(this.inFlight.size);
   }
 
   private async process(email: EmailRecord): Promise<void> {
-    const outcome = await runRound(email.message, this.roster.route(email.providers), this.config.ambiguous);
+    const outcome = await runRound(
+      email.message,
+      this.roster.route(email.providers),
+      this.config.ambiguous,
+    );
     const now = new Date();
     let result: RoundResult;
     if (outcome.result === 'sent') {
-      result = { status: 'sent', providerId: outcome.providerId, providerMessageId: outcome.providerMessageId };
+      result = {
+        status: 'sent',
+        providerId: outcome.providerId,
+        providerMessageId: outcome.providerMessageId,
+      };
     } else if (outcome.result === 'permanent') {
       result = { status: 'failed', error: outcome.error };
     } else {
-      const dueAt = new Date(now.getTime() + retryDelayMs(email.rounds, this.config.backoffBaseMs, this.config.backoffMaxMs, outcome.retryAfterMs));
+      const dueAt = new Date(
+        now.getTime() +
+          retryDelayMs(
+            email.rounds,
+            this.config.backoffBaseMs,
+            this.config.backoffMaxMs,
+            outcome.retryAfterMs,
+          ),
+      );
       const deadline = (email.sendAt ?? email.createdAt).getTime() + this.config.maxAgeMs;
       result =
         dueAt.getTime() > deadline
           ? { status: 'failed', error: `gave up after ${email.rounds} rounds: ${outcome.error}` }
           : { status: 'rescheduled', dueAt, error: outcome.error };
     }
-    const stored = await this.store.finishRound(email.id, this.owner, result, outcome.attempts, now);
+    const stored = await this.store.finishRound(
+      email.id,
+      this.owner,
+      result,
+      outcome.attempts,
+      now,
+    );
     if (!stored) {
       this.logger.warn({ emailId: email.id }, 'lease lost before the round was stored');
       return;
@@ -146,9 +203,15 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.metrics.finished.inc({ result: result.status });
     if (result.status !== 'rescheduled') this.events.emit('final', email.id, result.status);
     // Every round is in the store (GET /v1/emails/:id); the log carries the ones worth a look.
-    const line = { emailId: email.id, status: result.status, provider: outcome.result === 'sent' ? outcome.providerId : undefined, attempts: outcome.attempts.length };
+    const line = {
+      emailId: email.id,
+      status: result.status,
+      provider: outcome.result === 'sent' ? outcome.providerId : undefined,
+      attempts: outcome.attempts.length,
+    };
     if (result.status === 'failed') this.logger.warn(line, 'email failed');
-    else if (result.status === 'rescheduled' || outcome.attempts.length > 1) this.logger.log(line, 'round finished');
+    else if (result.status === 'rescheduled' || outcome.attempts.length > 1)
+      this.logger.log(line, 'round finished');
     else this.logger.debug?.(line, 'round finished');
   }
 

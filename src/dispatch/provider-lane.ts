@@ -62,7 +62,10 @@ export class ProviderLane {
     this.id = provider.id;
     this.breaker = circuitBreaker(
       handleWhen((e) => e instanceof ProviderError && e.kind !== 'permanent'),
-      { halfOpenAfter: breakerConfig.halfOpenAfterMs, breaker: new ConsecutiveBreaker(breakerConfig.consecutiveFailures) },
+      {
+        halfOpenAfter: breakerConfig.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(breakerConfig.consecutiveFailures),
+      },
     );
     this.limit = bulkhead(config.concurrency, config.concurrency * 4);
     this.deadline = timeout(config.timeoutMs + 1000, TimeoutStrategy.Aggressive);
@@ -88,12 +91,19 @@ export class ProviderLane {
     try {
       const receipt = await this.breaker.execute(() =>
         this.limit.execute(() =>
-          this.deadline.execute(({ signal }) => this.provider.send(email, { signal, idempotencyKey })).catch((e) => {
-            if (e instanceof TaskCancelledError) {
-              throw new ProviderError(this.id, 'ambiguous', `no answer within ${this.config.timeoutMs + 1000} ms`, { code: 'TIMEOUT' });
-            }
-            throw e;
-          }),
+          this.deadline
+            .execute(({ signal }) => this.provider.send(email, { signal, idempotencyKey }))
+            .catch((e) => {
+              if (e instanceof TaskCancelledError) {
+                throw new ProviderError(
+                  this.id,
+                  'ambiguous',
+                  `no answer within ${this.config.timeoutMs + 1000} ms`,
+                  { code: 'TIMEOUT' },
+                );
+              }
+              throw e;
+            }),
         ),
       );
       this.record(true);
@@ -103,7 +113,13 @@ export class ProviderLane {
       if (e instanceof BrokenCircuitError) throw new LaneUnavailableError('circuit-open');
       if (e instanceof BulkheadRejectedError) throw new LaneUnavailableError('saturated');
       const error =
-        e instanceof ProviderError ? e : new ProviderError(this.id, 'ambiguous', `adapter error: ${(e as Error)?.message ?? String(e)}`);
+        e instanceof ProviderError
+          ? e
+          : new ProviderError(
+              this.id,
+              'ambiguous',
+              `adapter error: ${(e as Error)?.message ?? String(e)}`,
+            );
       if (error.kind !== 'permanent') this.record(false);
       this.lastError = { kind: error.kind, message: error.message, at: new Date().toISOString() };
       throw error;

@@ -31,7 +31,12 @@ export class ProviderRoster implements OnModuleInit {
     config: AppConfig,
   ) {
     const configs = new Map(config.providers.map((p) => [p.id, p]));
-    this.lanes = new Map(providers.map((p) => [p.id, new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker)]));
+    this.lanes = new Map(
+      providers.map((p) => [
+        p.id,
+        new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker),
+      ]),
+    );
   }
 
   async onModuleInit(): Promise<void> {

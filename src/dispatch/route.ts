@@ -11,7 +11,11 @@ export interface RouteCandidate {
  * priorities a weighted random order (Efraimidis-Spirakis), so traffic splits by weight.
  * Disabled providers are left out; `only` restricts the route to those ids.
  */
-export function planRoute(candidates: RouteCandidate[], only: string[] | null, random: () => number = Math.random): string[] {
+export function planRoute(
+  candidates: RouteCandidate[],
+  only: string[] | null,
+  random: () => number = Math.random,
+): string[] {
   const allowed = only ? new Set(only) : undefined;
   return candidates
     .filter((c) => c.enabled && (!allowed || allowed.has(c.id)))

@@ -6,7 +6,10 @@ describe('parseAddress', () => {
     ['Ann Lee <ann@example.com>', { email: 'ann@example.com', name: 'Ann Lee' }],
     ['"Lee, Ann" <ann@example.com>', { email: 'ann@example.com', name: 'Lee, Ann' }],
     ['  <ann@example.com>  ', { email: 'ann@example.com' }],
-    [{ email: 'bob@example.com', name: 'Bob' }, { email: 'bob@example.com', name: 'Bob' }],
+    [
+      { email: 'bob@example.com', name: 'Bob' },
+      { email: 'bob@example.com', name: 'Bob' },
+    ],
     [{ email: 'bob@example.com' }, { email: 'bob@example.com' }],
   ])('reads %j', (input, expected) => {
     expect(parseAddress(input)).toEqual(expected);
@@ -29,7 +32,9 @@ describe('parseAddress', () => {
 describe('addressProblem (RFC 5321 lengths)', () => {
   it('accepts a 64-octet local part and refuses 65', () => {
     expect(addressProblem(`${'a'.repeat(64)}@example.com`)).toBeUndefined();
-    expect(addressProblem(`${'a'.repeat(65)}@example.com`)).toMatch(/local part must be at most 64/);
+    expect(addressProblem(`${'a'.repeat(65)}@example.com`)).toMatch(
+      /local part must be at most 64/,
+    );
   });
 
   it('refuses an address over 254 octets', () => {

@@ -14,17 +14,21 @@ const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 /** Why an address is not acceptable, or undefined when it is. */
 export function addressProblem(email: string): string | undefined {
   if (CONTROL_CHARS.test(email)) return 'must not contain control characters';
-  if (Buffer.byteLength(email) > MAX_ADDRESS) return `must be at most ${MAX_ADDRESS} octets (RFC 5321)`;
+  if (Buffer.byteLength(email) > MAX_ADDRESS)
+    return `must be at most ${MAX_ADDRESS} octets (RFC 5321)`;
   const at = email.lastIndexOf('@');
   if (at <= 0 || at === email.length - 1) return 'must be an email address like name@example.com';
   const local = email.slice(0, at);
   const domain = email.slice(at + 1);
-  if (Buffer.byteLength(local) > MAX_LOCAL) return `local part must be at most ${MAX_LOCAL} octets (RFC 5321)`;
-  if (Buffer.byteLength(domain) > MAX_DOMAIN) return `domain must be at most ${MAX_DOMAIN} octets (RFC 5321)`;
+  if (Buffer.byteLength(local) > MAX_LOCAL)
+    return `local part must be at most ${MAX_LOCAL} octets (RFC 5321)`;
+  if (Buffer.byteLength(domain) > MAX_DOMAIN)
+    return `domain must be at most ${MAX_DOMAIN} octets (RFC 5321)`;
   if (!LOCAL_ATOM.test(local) && !QUOTED_LOCAL.test(local)) return 'has an invalid local part';
   const labels = domain.split('.');
   const literal = /^\[[0-9A-Fa-f:.]+\]$/.test(domain);
-  if (!literal && (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l)))) return 'has an invalid domain';
+  if (!literal && (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))))
+    return 'has an invalid domain';
   return undefined;
 }
 
@@ -48,7 +52,8 @@ export function parseAddress(input: unknown): Address | string {
   } else if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
     const o = input as Record<string, unknown>;
     if (typeof o.email !== 'string') return 'email must be a string';
-    if (o.name !== undefined && o.name !== null && typeof o.name !== 'string') return 'name must be a string';
+    if (o.name !== undefined && o.name !== null && typeof o.name !== 'string')
+      return 'name must be a string';
     const extra = Object.keys(o).filter((k) => k !== 'email' && k !== 'name');
     if (extra.length) return `unknown field ${extra[0]}`;
     email = o.email.trim();
@@ -66,6 +71,7 @@ export function parseAddress(input: unknown): Address | string {
 }
 
 function unquote(s: string): string {
-  if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) return s.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (s.length >= 2 && s.startsWith('"') && s.endsWith('"'))
+    return s.slice(1, -1).replace(/\\(.)/g, '$1');
   return s;
 }

@@ -2,7 +2,9 @@ import { ID_PATTERN, newId } from './id';
 
 describe('newId', () => {
   it('makes ULIDs that sort by time and do not repeat', () => {
-    const ids = Array.from({ length: 5000 }, (_, i) => newId(1_700_000_000_000 + Math.floor(i / 10)));
+    const ids = Array.from({ length: 5000 }, (_, i) =>
+      newId(1_700_000_000_000 + Math.floor(i / 10)),
+    );
     expect(ids.every((id) => ID_PATTERN.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     const byTime = ids.map((id, i) => [id.slice(0, 10), i] as const);

@@ -14,7 +14,14 @@ describe('parseSendAt', () => {
     expect(parseSendAt(text)?.getTime()).toBe(at);
   });
 
-  it.each(['tomorrow', '2030-01-15', '2030-01-15T09:30:00', '2030-02-30 09:30:00', '', '1893456000'])('refuses %j', (text) => {
+  it.each([
+    'tomorrow',
+    '2030-01-15',
+    '2030-01-15T09:30:00',
+    '2030-02-30 09:30:00',
+    '',
+    '1893456000',
+  ])('refuses %j', (text) => {
     expect(parseSendAt(text)).toBeUndefined();
   });
 });

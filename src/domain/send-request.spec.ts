@@ -1,10 +1,24 @@
 import { InvalidInputError } from './errors';
 import { parseLegacyRequest, parseSendRequest, type SendLimits } from './send-request';
 
-const limits: SendLimits = { maxRecipients: 3, maxAttachments: 2, maxAttachmentBytes: 16, maxSubjectLength: 50, maxHeaders: 2 };
-const valid = { from: 'Acme <support@acme.test>', to: 'ann@example.com', subject: 'Hi', text: 'Hello' };
+const limits: SendLimits = {
+  maxRecipients: 3,
+  maxAttachments: 2,
+  maxAttachmentBytes: 16,
+  maxSubjectLength: 50,
+  maxHeaders: 2,
+};
+const valid = {
+  from: 'Acme <support@acme.test>',
+  to: 'ann@example.com',
+  subject: 'Hi',
+  text: 'Hello',
+};
 
-function problems(body: unknown, parse = parseSendRequest): Array<{ field: string; detail: string }> {
+function problems(
+  body: unknown,
+  parse = parseSendRequest,
+): Array<{ field: string; detail: string }> {
   try {
     parse(body, limits);
   } catch (e) {
@@ -24,7 +38,13 @@ describe('parseSendRequest', () => {
         replyTo: 'help@acme.test',
         html: '<p>Hi</p>',
         headers: { 'X-Campaign': 'nov' },
-        attachments: [{ filename: 'a.txt', contentType: 'text/plain', content: Buffer.from('hello').toString('base64') }],
+        attachments: [
+          {
+            filename: 'a.txt',
+            contentType: 'text/plain',
+            content: Buffer.from('hello').toString('base64'),
+          },
+        ],
         tags: ['receipt', 'receipt'],
         metadata: { category: 'receipt' },
         sendAt: '2030-01-15 09:30:00',
@@ -32,7 +52,10 @@ describe('parseSendRequest', () => {
       },
       limits,
     );
-    expect(request.message.to).toEqual([{ email: 'ann@example.com', name: 'Ann Lee' }, { email: 'bob@example.com' }]);
+    expect(request.message.to).toEqual([
+      { email: 'ann@example.com', name: 'Ann Lee' },
+      { email: 'bob@example.com' },
+    ]);
     expect(request.message.from).toEqual({ email: 'support@acme.test', name: 'Acme' });
     expect(request.message.replyTo).toEqual({ email: 'help@acme.test' });
     expect(request.message.attachments[0].content.toString()).toBe('hello');
@@ -43,7 +66,9 @@ describe('parseSendRequest', () => {
 
   it('names every bad field at once', () => {
     const fields = problems({ to: 'nope', subject: 3, unknownThing: 1 }).map((p) => p.field);
-    expect(fields).toEqual(expect.arrayContaining(['unknownThing', 'from', 'to', 'subject', 'html']));
+    expect(fields).toEqual(
+      expect.arrayContaining(['unknownThing', 'from', 'to', 'subject', 'html']),
+    );
   });
 
   it.each([
@@ -55,9 +80,18 @@ describe('parseSendRequest', () => {
     ['attachments[0].filename', { attachments: [{ filename: 'a\r\n.txt', content: 'aGk=' }] }],
     ['attachments[0].filename', { attachments: [{ filename: '../etc/passwd', content: 'aGk=' }] }],
     ['attachments[0].content', { attachments: [{ filename: 'a.txt', content: 'not base64!' }] }],
-    ['attachments[0].path', { attachments: [{ filename: 'a.txt', content: 'aGk=', path: '/etc/passwd' }] }],
-    ['attachments', { attachments: [{ filename: 'a.txt', content: Buffer.alloc(17).toString('base64') }] }],
-    ['to', { to: ['a@example.com', 'b@example.com'], cc: ['c@example.com'], bcc: ['d@example.com'] }],
+    [
+      'attachments[0].path',
+      { attachments: [{ filename: 'a.txt', content: 'aGk=', path: '/etc/passwd' }] },
+    ],
+    [
+      'attachments',
+      { attachments: [{ filename: 'a.txt', content: Buffer.alloc(17).toString('base64') }] },
+    ],
+    [
+      'to',
+      { to: ['a@example.com', 'b@example.com'], cc: ['c@example.com'], bcc: ['d@example.com'] },
+    ],
     ['to[1]', { to: ['a@example.com', 'Bob\n <b@example.com>'] }],
     ['sendAt', { sendAt: 'next tuesday' }],
     ['tags[0]', { tags: ['a\u0000'] }],
@@ -71,7 +105,15 @@ describe('parseSendRequest', () => {
 describe('parseLegacyRequest', () => {
   it('maps the original fields', () => {
     const request = parseLegacyRequest(
-      { to: 'ann@example.com', to_name: 'Ann', from: 'noreply@acme.test', from_name: 'Acme', subject: 'Hi', body: '<h1>Hi</h1>', send_at: '2030-01-15 09:30:00' },
+      {
+        to: 'ann@example.com',
+        to_name: 'Ann',
+        from: 'noreply@acme.test',
+        from_name: 'Acme',
+        subject: 'Hi',
+        body: '<h1>Hi</h1>',
+        send_at: '2030-01-15 09:30:00',
+      },
       limits,
     );
     expect(request.message.to).toEqual([{ email: 'ann@example.com', name: 'Ann' }]);
@@ -81,7 +123,10 @@ describe('parseLegacyRequest', () => {
   });
 
   it('names problems by the original field names', () => {
-    const fields = problems({ to: 'ann@example.com', from: 'x@acme.test', subject: 'Hi', send_at: 'soon' }, parseLegacyRequest).map((p) => p.field);
+    const fields = problems(
+      { to: 'ann@example.com', from: 'x@acme.test', subject: 'Hi', send_at: 'soon' },
+      parseLegacyRequest,
+    ).map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['body', 'send_at']));
   });
 });

@@ -20,13 +20,26 @@ export interface SendRequest {
 }
 
 /** Headers the message model owns; a custom header cannot set them. */
-const RESERVED_HEADERS = /^(from|to|cc|bcc|reply-to|subject|date|message-id|mime-version|content-.*|sender|return-path|received|dkim-signature|x-mailover-.*)$/i;
+const RESERVED_HEADERS =
+  /^(from|to|cc|bcc|reply-to|subject|date|message-id|mime-version|content-.*|sender|return-path|received|dkim-signature|x-mailover-.*)$/i;
 const HEADER_NAME = /^[!-9;-~]+$/; // RFC 5322 field-name: printable ASCII except colon
 const CONTENT_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const KNOWN_FIELDS = new Set([
-  'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'html', 'text', 'headers',
-  'attachments', 'tags', 'metadata', 'sendAt', 'providers',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'replyTo',
+  'subject',
+  'html',
+  'text',
+  'headers',
+  'attachments',
+  'tags',
+  'metadata',
+  'sendAt',
+  'providers',
 ]);
 const MAX_TAGS = 10;
 const MAX_TAG_LENGTH = 128;
@@ -46,23 +59,33 @@ export function parseSendRequest(body: unknown, limits: SendLimits): SendRequest
   const b = body as Record<string, unknown>;
   for (const key of Object.keys(b)) if (!KNOWN_FIELDS.has(key)) bad(key, 'is not a known field');
 
-  const from = b.from === undefined ? (bad('from', 'is required'), undefined) : one(b.from, 'from', bad);
+  const from =
+    b.from === undefined ? (bad('from', 'is required'), undefined) : one(b.from, 'from', bad);
   const to = list(b.to, 'to', bad, true);
   const cc = list(b.cc, 'cc', bad, false);
   const bcc = list(b.bcc, 'bcc', bad, false);
-  const replyTo = b.replyTo === undefined || b.replyTo === null ? undefined : one(b.replyTo, 'replyTo', bad);
+  const replyTo =
+    b.replyTo === undefined || b.replyTo === null ? undefined : one(b.replyTo, 'replyTo', bad);
   const recipients = to.length + cc.length + bcc.length;
-  if (recipients > limits.maxRecipients) bad('to', `to, cc and bcc together must have at most ${limits.maxRecipients} recipients (has ${recipients})`);
+  if (recipients > limits.maxRecipients)
+    bad(
+      'to',
+      `to, cc and bcc together must have at most ${limits.maxRecipients} recipients (has ${recipients})`,
+    );
 
   let subject = '';
-  if (typeof b.subject !== 'string') bad('subject', b.subject === undefined ? 'is required' : 'must be a string');
-  else if (CONTROL_CHARS.test(b.subject)) bad('subject', 'must not contain control characters (CR, LF, NUL, ...)');
-  else if (b.subject.length > limits.maxSubjectLength) bad('subject', `must be at most ${limits.maxSubjectLength} characters`);
+  if (typeof b.subject !== 'string')
+    bad('subject', b.subject === undefined ? 'is required' : 'must be a string');
+  else if (CONTROL_CHARS.test(b.subject))
+    bad('subject', 'must not contain control characters (CR, LF, NUL, ...)');
+  else if (b.subject.length > limits.maxSubjectLength)
+    bad('subject', `must be at most ${limits.maxSubjectLength} characters`);
   else subject = b.subject;
 
   const html = optionalString(b.html, 'html', bad);
   const text = optionalString(b.text, 'text', bad);
-  if (html === undefined && text === undefined && b.html === undefined && b.text === undefined) bad('html', 'html or text (or both) is required');
+  if (html === undefined && text === undefined && b.html === undefined && b.text === undefined)
+    bad('html', 'html or text (or both) is required');
 
   const headers = parseHeaders(b.headers, limits, bad);
   const attachments = parseAttachments(b.attachments, limits, bad);
@@ -75,20 +98,41 @@ export function parseSendRequest(body: unknown, limits: SendLimits): SendRequest
     else {
       const parsed = parseSendAt(b.sendAt);
       if (parsed) sendAt = parsed;
-      else bad('sendAt', 'must be ISO 8601 with an offset (2030-01-15T09:30:00Z), "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 2822');
+      else
+        bad(
+          'sendAt',
+          'must be ISO 8601 with an offset (2030-01-15T09:30:00Z), "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 2822',
+        );
     }
   }
 
   let providers: string[] | null = null;
   if (b.providers !== undefined && b.providers !== null) {
-    if (!Array.isArray(b.providers) || b.providers.length === 0 || !b.providers.every((p) => typeof p === 'string')) {
+    if (
+      !Array.isArray(b.providers) ||
+      b.providers.length === 0 ||
+      !b.providers.every((p) => typeof p === 'string')
+    ) {
       bad('providers', 'must be a non-empty list of provider ids');
     } else providers = [...new Set(b.providers as string[])];
   }
 
   if (problems.length) throw new InvalidInputError(problems);
   return {
-    message: { from: from!, to, cc, bcc, replyTo, subject, html, text, headers, attachments, tags, metadata },
+    message: {
+      from: from!,
+      to,
+      cc,
+      bcc,
+      replyTo,
+      subject,
+      html,
+      text,
+      headers,
+      attachments,
+      tags,
+      metadata,
+    },
     sendAt,
     providers,
   };
@@ -138,13 +182,15 @@ function parseHeaders(value: unknown, limits: SendLimits, bad: Bad): Record<stri
   }
   const out: Record<string, string> = {};
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > limits.maxHeaders) bad('headers', `must have at most ${limits.maxHeaders} headers`);
+  if (entries.length > limits.maxHeaders)
+    bad('headers', `must have at most ${limits.maxHeaders} headers`);
   for (const [name, v] of entries) {
     const field = `headers.${name}`;
     if (!HEADER_NAME.test(name) || name.length > 76) bad(field, 'is not a valid header name');
     else if (RESERVED_HEADERS.test(name)) bad(field, 'is reserved: set it through its own field');
     else if (typeof v !== 'string') bad(field, 'must be a string');
-    else if (CONTROL_CHARS.test(v)) bad(field, 'must not contain control characters (CR, LF, NUL, ...)');
+    else if (CONTROL_CHARS.test(v))
+      bad(field, 'must not contain control characters (CR, LF, NUL, ...)');
     else if (v.length > 998) bad(field, 'must be at most 998 characters');
     else out[name] = v;
   }
@@ -157,16 +203,23 @@ function parseAttachments(value: unknown, limits: SendLimits, bad: Bad): Attachm
     bad('attachments', 'must be a list');
     return [];
   }
-  if (value.length > limits.maxAttachments) bad('attachments', `must have at most ${limits.maxAttachments} attachments`);
+  if (value.length > limits.maxAttachments)
+    bad('attachments', `must have at most ${limits.maxAttachments} attachments`);
   const out: Attachment[] = [];
   let total = 0;
   value.forEach((item, i) => {
     const field = `attachments[${i}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return bad(field, 'must be {filename, contentType, content}');
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      return bad(field, 'must be {filename, contentType, content}');
     const a = item as Record<string, unknown>;
     for (const key of Object.keys(a)) {
       if (!['filename', 'contentType', 'content', 'contentId'].includes(key)) {
-        bad(`${field}.${key}`, key === 'path' || key === 'url' || key === 'href' ? 'attachments are bytes only (base64 content), never a path or URL' : 'is not a known field');
+        bad(
+          `${field}.${key}`,
+          key === 'path' || key === 'url' || key === 'href'
+            ? 'attachments are bytes only (base64 content), never a path or URL'
+            : 'is not a known field',
+        );
       }
     }
     const { filename, contentType, content, contentId } = a;
@@ -176,15 +229,28 @@ function parseAttachments(value: unknown, limits: SendLimits, bad: Bad): Attachm
       bad(`${field}.filename`, 'is required');
     } else if (CONTROL_CHARS.test(filename) || /[/\\]/.test(filename) || filename.length > 255) {
       ok = false;
-      bad(`${field}.filename`, 'must be a plain file name (no control characters or path separators, at most 255 characters)');
+      bad(
+        `${field}.filename`,
+        'must be a plain file name (no control characters or path separators, at most 255 characters)',
+      );
     }
-    if (contentType !== undefined && (typeof contentType !== 'string' || !CONTENT_TYPE.test(contentType))) {
+    if (
+      contentType !== undefined &&
+      (typeof contentType !== 'string' || !CONTENT_TYPE.test(contentType))
+    ) {
       ok = false;
       bad(`${field}.contentType`, 'must be a MIME type like application/pdf');
     }
-    if (contentId !== undefined && (typeof contentId !== 'string' || !/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]{1,200}$/.test(contentId))) {
+    if (
+      contentId !== undefined &&
+      (typeof contentId !== 'string' ||
+        !/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]{1,200}$/.test(contentId))
+    ) {
       ok = false;
-      bad(`${field}.contentId`, 'must be 1 to 200 characters without spaces, angle brackets or control characters');
+      bad(
+        `${field}.contentId`,
+        'must be 1 to 200 characters without spaces, angle brackets or control characters',
+      );
     }
     if (typeof content !== 'string') {
       ok = false;
@@ -203,7 +269,8 @@ function parseAttachments(value: unknown, limits: SendLimits, bad: Bad): Attachm
       ...(contentId ? { contentId: contentId as string } : {}),
     });
   });
-  if (total > limits.maxAttachmentBytes) bad('attachments', `must total at most ${limits.maxAttachmentBytes} bytes (has ${total})`);
+  if (total > limits.maxAttachmentBytes)
+    bad('attachments', `must total at most ${limits.maxAttachmentBytes} bytes (has ${total})`);
   return out;
 }
 
@@ -233,8 +300,13 @@ function parseMetadata(value: unknown, bad: Bad): Record<string, string> {
   if (entries.length > MAX_METADATA) bad('metadata', `must have at most ${MAX_METADATA} keys`);
   const out: Record<string, string> = {};
   for (const [key, v] of entries) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key) || key === 'mailover_id') bad(`metadata.${key}`, 'keys must be 1 to 64 of [A-Za-z0-9_.-] (mailover_id is reserved)');
-    else if (typeof v !== 'string' || v.length > MAX_METADATA_VALUE || CONTROL_CHARS.test(v)) bad(`metadata.${key}`, `must be a string of at most ${MAX_METADATA_VALUE} characters without control characters`);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key) || key === 'mailover_id')
+      bad(`metadata.${key}`, 'keys must be 1 to 64 of [A-Za-z0-9_.-] (mailover_id is reserved)');
+    else if (typeof v !== 'string' || v.length > MAX_METADATA_VALUE || CONTROL_CHARS.test(v))
+      bad(
+        `metadata.${key}`,
+        `must be a string of at most ${MAX_METADATA_VALUE} characters without control characters`,
+      );
     else out[key] = v;
   }
   return out;
@@ -243,11 +315,24 @@ function parseMetadata(value: unknown, bad: Bad): Record<string, string> {
 /** The original service's fields, mapped onto the send request, with problems named by the original fields. */
 export function parseLegacyRequest(body: unknown, limits: SendLimits): SendRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidInputError([{ field: '', detail: 'the body must be a form or a JSON object' }]);
+    throw new InvalidInputError([
+      { field: '', detail: 'the body must be a form or a JSON object' },
+    ]);
   }
   const b = body as Record<string, unknown>;
-  const known = new Set(['to', 'to_name', 'from', 'from_name', 'subject', 'body', 'text', 'send_at']);
-  const unknown: FieldProblem[] = Object.keys(b).filter((k) => !known.has(k)).map((field) => ({ field, detail: 'is not a known field' }));
+  const known = new Set([
+    'to',
+    'to_name',
+    'from',
+    'from_name',
+    'subject',
+    'body',
+    'text',
+    'send_at',
+  ]);
+  const unknown: FieldProblem[] = Object.keys(b)
+    .filter((k) => !known.has(k))
+    .map((field) => ({ field, detail: 'is not a known field' }));
   const address = (email: unknown, name: unknown) =>
     email === undefined ? undefined : name === undefined || name === '' ? email : { email, name };
   const mapped: Record<string, unknown> = {
@@ -266,7 +351,10 @@ export function parseLegacyRequest(body: unknown, limits: SendLimits): SendReque
     const rename: Record<string, string> = { html: 'body', sendAt: 'send_at' };
     const problems = e.problems.map((p) => ({
       field: rename[p.field] ?? p.field.replace(/^(from|to)$/, '$1'),
-      detail: p.field === 'html' && p.detail.startsWith('html or text') ? 'body (or text) is required' : p.detail,
+      detail:
+        p.field === 'html' && p.detail.startsWith('html or text')
+          ? 'body (or text) is required'
+          : p.detail,
     }));
     throw new InvalidInputError([...unknown, ...problems]);
   }

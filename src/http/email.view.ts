@@ -11,8 +11,10 @@ export class AcceptedView {
 
 export class AttemptView {
   @ApiProperty() provider!: string;
-  @ApiProperty({ enum: ['sent', 'retryable', 'provider', 'permanent', 'ambiguous', 'skipped'] }) outcome!: string;
-  @ApiPropertyOptional({ nullable: true, description: 'HTTP status or SMTP reply code' }) providerStatus!: number | null;
+  @ApiProperty({ enum: ['sent', 'retryable', 'provider', 'permanent', 'ambiguous', 'skipped'] })
+  outcome!: string;
+  @ApiPropertyOptional({ nullable: true, description: 'HTTP status or SMTP reply code' })
+  providerStatus!: number | null;
   @ApiPropertyOptional({ nullable: true }) errorCode!: string | null;
   @ApiPropertyOptional({ nullable: true }) error!: string | null;
   @ApiProperty() durationMs!: number;
@@ -28,13 +30,17 @@ export class EmailView {
   @ApiProperty({ type: [String] }) bcc!: string[];
   @ApiProperty() subject!: string;
   @ApiProperty({ type: [String] }) tags!: string[];
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<
+    string,
+    string
+  >;
   @ApiProperty({ description: 'Attachment names and sizes (content is not returned)' })
   attachments!: Array<{ filename: string; contentType: string; size: number }>;
   @ApiPropertyOptional({ nullable: true }) sendAt!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
-  @ApiPropertyOptional({ nullable: true, description: 'The provider that sent it' }) provider!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'The provider that sent it' }) provider!:
+    string | null;
   @ApiPropertyOptional({ nullable: true }) providerMessageId!: string | null;
   @ApiPropertyOptional({ nullable: true }) error!: string | null;
   @ApiProperty({ description: 'Rounds of failover so far' }) rounds!: number;
@@ -43,7 +49,8 @@ export class EmailView {
 
 export class EmailPageView {
   @ApiProperty({ type: [EmailView] }) items!: EmailView[];
-  @ApiPropertyOptional({ nullable: true, description: 'Pass as `cursor` for the next page' }) nextCursor!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'Pass as `cursor` for the next page' })
+  nextCursor!: string | null;
 }
 
 /** What the API shows of a stored email: no bodies, no attachment bytes. */
@@ -59,7 +66,11 @@ export function emailView(email: EmailRecord, attempts?: AttemptRecord[]): Email
     subject: m.subject,
     tags: m.tags,
     metadata: m.metadata,
-    attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.content.length })),
+    attachments: m.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.content.length,
+    })),
     sendAt: email.sendAt?.toISOString() ?? null,
     createdAt: email.createdAt.toISOString(),
     updatedAt: email.updatedAt.toISOString(),

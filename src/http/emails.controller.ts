@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/auth.decorators';
 import { EmailService } from '../dispatch/email.service';
@@ -10,8 +17,16 @@ import { answerSubmission } from './submission';
 import { queryValidation } from './validation.pipe';
 
 const SUBMIT_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body within 24 h: the first answer again' }),
-  ApiHeader({ name: 'Prefer', required: false, description: 'wait=N (N <= 30): answer 200 once sent or failed, if within N seconds' }),
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key and body within 24 h: the first answer again',
+  }),
+  ApiHeader({
+    name: 'Prefer',
+    required: false,
+    description: 'wait=N (N <= 30): answer 200 once sent or failed, if within N seconds',
+  }),
 ];
 
 @ApiTags('emails')
@@ -23,8 +38,13 @@ export class EmailsController {
   @RequireScope('send')
   @ApiAcceptedResponse({ type: AcceptedView, description: 'Stored durably; Location names it' })
   @ApiOkResponse({ type: EmailView, description: 'With Prefer: wait=N, final within N seconds' })
-  @(SUBMIT_HEADERS[0]) @(SUBMIT_HEADERS[1])
-  send(@Body() body: SendEmailDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  @(SUBMIT_HEADERS[0])
+  @(SUBMIT_HEADERS[1])
+  send(
+    @Body() body: SendEmailDto,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return answerSubmission(this.emails, parseSendRequest(body, this.emails.limits), req, reply);
   }
 
@@ -34,8 +54,13 @@ export class EmailsController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: LegacyEmailDto })
   @ApiAcceptedResponse({ type: AcceptedView })
-  @(SUBMIT_HEADERS[0]) @(SUBMIT_HEADERS[1])
-  sendLegacy(@Body() body: LegacyEmailDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  @(SUBMIT_HEADERS[0])
+  @(SUBMIT_HEADERS[1])
+  sendLegacy(
+    @Body() body: LegacyEmailDto,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return answerSubmission(this.emails, parseLegacyRequest(body, this.emails.limits), req, reply);
   }
 
@@ -62,7 +87,10 @@ export class EmailsController {
       before: q.cursor,
       limit,
     });
-    return { items: items.map((e) => emailView(e)), nextCursor: items.length === limit ? items[items.length - 1].id : null };
+    return {
+      items: items.map((e) => emailView(e)),
+      nextCursor: items.length === limit ? items[items.length - 1].id : null,
+    };
   }
 
   @Delete('v1/emails/:id')

@@ -19,7 +19,8 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
-    for (const p of this.roster.list()) this.metrics.circuit.set({ provider: p.id }, CIRCUIT[p.circuit]);
+    for (const p of this.roster.list())
+      this.metrics.circuit.set({ provider: p.id }, CIRCUIT[p.circuit]);
     return this.metrics.registry.metrics();
   }
 }

@@ -1,4 +1,11 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ConflictError,
@@ -47,19 +54,40 @@ export class ProblemFilter implements ExceptionFilter {
     const { problem, headers } = this.toProblem(error);
     problem.instance = request?.url?.split('?')[0];
     if (problem.status >= 500) {
-      this.logger.error({ err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) }, 'unhandled error');
+      this.logger.error(
+        {
+          err:
+            error instanceof Error
+              ? { name: error.name, message: error.message, stack: error.stack }
+              : String(error),
+        },
+        'unhandled error',
+      );
     }
-    void reply.status(problem.status).headers({ ...headers, 'content-type': 'application/problem+json' }).send(problem);
+    void reply
+      .status(problem.status)
+      .headers({ ...headers, 'content-type': 'application/problem+json' })
+      .send(problem);
   }
 
   private toProblem(error: unknown): { problem: Problem; headers: Record<string, string> } {
     if (error instanceof InvalidInputError) {
-      return { problem: problem(400, 'invalid-request', 'Invalid request', error.message, { errors: error.problems }), headers: {} };
+      return {
+        problem: problem(400, 'invalid-request', 'Invalid request', error.message, {
+          errors: error.problems,
+        }),
+        headers: {},
+      };
     }
-    if (error instanceof NotFoundError) return { problem: problem(404, 'not-found', 'Not found', error.message), headers: {} };
-    if (error instanceof ConflictError) return { problem: problem(409, 'conflict', 'Conflict', error.message), headers: {} };
+    if (error instanceof NotFoundError)
+      return { problem: problem(404, 'not-found', 'Not found', error.message), headers: {} };
+    if (error instanceof ConflictError)
+      return { problem: problem(409, 'conflict', 'Conflict', error.message), headers: {} };
     if (error instanceof IdempotencyMismatchError) {
-      return { problem: problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', error.message), headers: {} };
+      return {
+        problem: problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', error.message),
+        headers: {},
+      };
     }
     if (error instanceof ProblemException) {
       const body = error.getResponse() as { title: string; detail?: string };
@@ -71,27 +99,49 @@ export class ProblemFilter implements ExceptionFilter {
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const response = error.getResponse();
-      const detail = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? error.message);
+      const detail =
+        typeof response === 'string'
+          ? response
+          : ((response as { message?: unknown }).message ?? error.message);
       return {
-        problem: problem(status, slugOf(status), titleOf(status), Array.isArray(detail) ? detail.join('; ') : String(detail)),
+        problem: problem(
+          status,
+          slugOf(status),
+          titleOf(status),
+          Array.isArray(detail) ? detail.join('; ') : String(detail),
+        ),
         headers: {},
       };
     }
     const status = (error as { statusCode?: number })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Fastify's own errors (body too large, malformed JSON, unsupported media type).
-      return { problem: problem(status, slugOf(status), titleOf(status), (error as Error).message), headers: {} };
+      return {
+        problem: problem(status, slugOf(status), titleOf(status), (error as Error).message),
+        headers: {},
+      };
     }
-    return { problem: problem(500, 'internal', 'Internal server error', 'The error was logged.'), headers: {} };
+    return {
+      problem: problem(500, 'internal', 'Internal server error', 'The error was logged.'),
+      headers: {},
+    };
   }
 }
 
-function problem(status: number, slug: string, title: string, detail?: string, extra: Record<string, unknown> = {}): Problem {
+function problem(
+  status: number,
+  slug: string,
+  title: string,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+): Problem {
   return { type: TYPE_BASE + slug, title, status, ...(detail ? { detail } : {}), ...extra };
 }
 
 function slugOf(status: number): string {
-  return titleOf(status).toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  return titleOf(status)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-');
 }
 
 function titleOf(status: number): string {

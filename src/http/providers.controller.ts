@@ -10,7 +10,10 @@ export class ProvidersController {
 
   @Get()
   @RequireScope('read')
-  @ApiOkResponse({ description: 'Each provider: id, type, priority, weight, enabled, capabilities, circuit state, recent outcomes. Never credentials.' })
+  @ApiOkResponse({
+    description:
+      'Each provider: id, type, priority, weight, enabled, capabilities, circuit state, recent outcomes. Never credentials.',
+  })
   list(): { items: ProviderView[] } {
     return { items: this.roster.list() };
   }

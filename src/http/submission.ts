@@ -25,10 +25,16 @@ export async function answerSubmission(
   let claim;
   if (key !== undefined) {
     if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
-      throw new InvalidInputError([{ field: 'Idempotency-Key', detail: 'must be 1 to 255 visible ASCII characters' }]);
+      throw new InvalidInputError([
+        { field: 'Idempotency-Key', detail: 'must be 1 to 255 visible ASCII characters' },
+      ]);
     }
-    const raw = (req as { rawBody?: Buffer }).rawBody ?? Buffer.from(JSON.stringify(req.body ?? null));
-    const requestHash = createHash('sha256').update(`${req.method} ${req.url.split('?')[0]}\n`).update(raw).digest('hex');
+    const raw =
+      (req as { rawBody?: Buffer }).rawBody ?? Buffer.from(JSON.stringify(req.body ?? null));
+    const requestHash = createHash('sha256')
+      .update(`${req.method} ${req.url.split('?')[0]}\n`)
+      .update(raw)
+      .digest('hex');
     claim = { scope: principalOf(req)?.keyId ?? '-', key, requestHash };
   }
   const accepted = await emails.accept(request, claim);

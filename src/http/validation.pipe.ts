@@ -14,7 +14,12 @@ function flatten(errors: ValidationError[], parent: string): FieldProblem[] {
     const field = parent ? `${parent}.${e.property}` : e.property;
     const own = Object.values(e.constraints ?? {}).map((detail) => ({
       field,
-      detail: detail.replace(new RegExp(`^property ${e.property} should not exist$`), 'is not a known parameter').replace(new RegExp(`^${e.property} `), ''),
+      detail: detail
+        .replace(
+          new RegExp(`^property ${e.property} should not exist$`),
+          'is not a known parameter',
+        )
+        .replace(new RegExp(`^${e.property} `), ''),
     }));
     return [...own, ...flatten(e.children ?? [], field)];
   });

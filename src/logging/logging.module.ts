@@ -13,7 +13,9 @@ import { AppConfig } from '../config/config.schema';
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
           level: config.logging.level,
-          transport: config.logging.pretty ? { target: 'pino/file', options: { destination: 1 } } : undefined,
+          transport: config.logging.pretty
+            ? { target: 'pino/file', options: { destination: 1 } }
+            : undefined,
           autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
           quietReqLogger: true,
           serializers: {

@@ -50,7 +50,8 @@ export class MetricsService {
   recordAttempts(attempts: AttemptRecord[]): void {
     for (const a of attempts) {
       this.attempts.inc({ provider: a.providerId, outcome: a.outcome });
-      if (a.outcome !== 'skipped') this.duration.observe({ provider: a.providerId, outcome: a.outcome }, a.durationMs / 1000);
+      if (a.outcome !== 'skipped')
+        this.duration.observe({ provider: a.providerId, outcome: a.outcome }, a.durationMs / 1000);
     }
   }
 }

@@ -36,7 +36,10 @@ export function createProvider(config: ProviderConfig): EmailProvider {
     case 'sendgrid':
       return new SendgridProvider(config, http(DEFAULT_BASE_URLS.sendgrid));
     case 'ses':
-      return new SesProvider(config, http(config.endpoint ?? `https://email.${config.region}.amazonaws.com`));
+      return new SesProvider(
+        config,
+        http(config.endpoint ?? `https://email.${config.region}.amazonaws.com`),
+      );
     case 'postmark':
       return new PostmarkProvider(config, http(DEFAULT_BASE_URLS.postmark));
     case 'mandrill':

@@ -10,4 +10,14 @@ import { mandrillCase } from './cases/mandrill.case';
 import { smtpCase } from './cases/smtp.case';
 
 /** Every provider type's contract case. Each vendor adds its own line. */
-export const CASES: ProviderContractCase[] = [sandboxCase, mailgunCase, sesCase, postmarkCase, sparkpostCase, sendgridCase, mandrillCase, resendCase, smtpCase];
+export const CASES: ProviderContractCase[] = [
+  sandboxCase,
+  mailgunCase,
+  sesCase,
+  postmarkCase,
+  sparkpostCase,
+  sendgridCase,
+  mandrillCase,
+  resendCase,
+  smtpCase,
+];

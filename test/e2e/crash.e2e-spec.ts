@@ -10,10 +10,20 @@ import { eventually, signedRequest, TEST_KEY } from '../support/test-app';
 function serverWith(config: Record<string, unknown>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailover-process-'));
   const configFile = join(dataDir, 'mailover.yaml');
-  writeFileSync(configFile, stringify({ ...config, auth: { keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read'] }] }, logging: { level: 'warn' } }));
+  writeFileSync(
+    configFile,
+    stringify({
+      ...config,
+      auth: { keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read'] }] },
+      logging: { level: 'warn' },
+    }),
+  );
   let port: number | undefined;
   return async (): Promise<ServerProcess> => {
-    const server = await spawnServer({ MAILOVER_CONFIG: configFile, MAILOVER_DATA_DIR: dataDir, NODE_ENV: 'test' }, port);
+    const server = await spawnServer(
+      { MAILOVER_CONFIG: configFile, MAILOVER_DATA_DIR: dataDir, NODE_ENV: 'test' },
+      port,
+    );
     port = Number(new URL(server.url).port);
     await whenLive(server, 30_000, '/health/ready');
     return server;
@@ -38,8 +48,19 @@ describe('crash safety (SIGKILL under load)', () => {
     fake.latencyMs = 30;
     await fake.start();
     const boot = serverWith({
-      providers: [{ id: 'resend', type: 'resend', baseUrl: fake.url, apiKey: 're_crash_key_0001', timeoutMs: 2000 }],
-      rateLimit: { default: { limit: 100000, ttlMs: 1000 }, anonymous: { limit: 100000, ttlMs: 1000 } },
+      providers: [
+        {
+          id: 'resend',
+          type: 'resend',
+          baseUrl: fake.url,
+          apiKey: 're_crash_key_0001',
+          timeoutMs: 2000,
+        },
+      ],
+      rateLimit: {
+        default: { limit: 100000, ttlMs: 1000 },
+        anonymous: { limit: 100000, ttlMs: 1000 },
+      },
       // A small worker and a short lease: a backlog builds up, and the dead process's leases expire fast.
       dispatch: { concurrency: 4, pollIntervalMs: 20, leaseMs: 3500 },
     });
@@ -48,7 +69,12 @@ describe('crash safety (SIGKILL under load)', () => {
 
     const accepted: string[] = [];
     let stop = false;
-    const body = { from: 'shop@acme.test', to: 'ann@example.com', subject: 'Order', text: 'Thanks' };
+    const body = {
+      from: 'shop@acme.test',
+      to: 'ann@example.com',
+      subject: 'Order',
+      text: 'Thanks',
+    };
     const client = async () => {
       while (!stop) {
         try {
@@ -79,15 +105,23 @@ describe('crash safety (SIGKILL under load)', () => {
     );
     // The provider has them all; the store records each round right after the provider's answer.
     const last = accepted[accepted.length - 1];
-    const sample = await eventually(async () => {
-      const res = await signedRequest(url, 'GET', `/v1/emails/${last}`);
-      return res.json.status === 'sent' ? res.json : undefined;
-    }, 10_000, 'the last accepted email to be recorded as sent');
+    const sample = await eventually(
+      async () => {
+        const res = await signedRequest(url, 'GET', `/v1/emails/${last}`);
+        return res.json.status === 'sent' ? res.json : undefined;
+      },
+      10_000,
+      'the last accepted email to be recorded as sent',
+    );
     expect(sample.provider).toBe('resend');
-    const sentCount = await eventually(async () => {
-      const res = await signedRequest(url, 'GET', `/v1/emails?status=sent&limit=200`);
-      return res.json.items.length === 200 ? res.json.items.length : undefined;
-    }, 10_000, 'the sent list');
+    const sentCount = await eventually(
+      async () => {
+        const res = await signedRequest(url, 'GET', `/v1/emails?status=sent&limit=200`);
+        return res.json.items.length === 200 ? res.json.items.length : undefined;
+      },
+      10_000,
+      'the sent list',
+    );
     expect(sentCount).toBe(200);
   }, 120_000);
 });
@@ -106,15 +140,29 @@ describe('graceful shutdown (SIGTERM)', () => {
     fake.latencyMs = 800;
     await fake.start();
     const boot = serverWith({
-      providers: [{ id: 'resend', type: 'resend', baseUrl: fake.url, apiKey: 're_term_key_0001', timeoutMs: 5000 }],
+      providers: [
+        {
+          id: 'resend',
+          type: 'resend',
+          baseUrl: fake.url,
+          apiKey: 're_term_key_0001',
+          timeoutMs: 5000,
+        },
+      ],
       dispatch: { concurrency: 2, pollIntervalMs: 20 },
       server: { shutdownGraceMs: 5000 },
     });
     server = await boot();
     const url = server.url;
-    const body = { from: 'shop@acme.test', to: 'ann@example.com', subject: 'Order', text: 'Thanks' };
+    const body = {
+      from: 'shop@acme.test',
+      to: 'ann@example.com',
+      subject: 'Order',
+      text: 'Thanks',
+    };
     const ids: string[] = [];
-    for (let i = 0; i < 6; i++) ids.push((await signedRequest(url, 'POST', '/v1/emails', body)).json.id);
+    for (let i = 0; i < 6; i++)
+      ids.push((await signedRequest(url, 'POST', '/v1/emails', body)).json.id);
     await eventually(async () => fake.requests.length >= 2, 10_000, 'two sends in flight');
 
     expect(await server.stop()).toBe(0);
@@ -123,12 +171,19 @@ describe('graceful shutdown (SIGTERM)', () => {
     expect(inFlightAtStop.size).toBeLessThan(ids.length);
 
     server = await boot();
-    const statuses = await eventually(async () => {
-      const all = await Promise.all(ids.map(async (id) => (await signedRequest(url, 'GET', `/v1/emails/${id}`)).json));
-      return all.every((e) => e.status === 'sent') ? all : undefined;
-    }, 20_000, 'every email to be sent after the restart');
+    const statuses = await eventually(
+      async () => {
+        const all = await Promise.all(
+          ids.map(async (id) => (await signedRequest(url, 'GET', `/v1/emails/${id}`)).json),
+        );
+        return all.every((e) => e.status === 'sent') ? all : undefined;
+      },
+      20_000,
+      'every email to be sent after the restart',
+    );
     // The sends in flight at SIGTERM finished and were recorded then: none went out twice.
-    for (const email of statuses.filter((e) => inFlightAtStop.has(e.id))) expect(email.rounds).toBe(1);
+    for (const email of statuses.filter((e) => inFlightAtStop.has(e.id)))
+      expect(email.rounds).toBe(1);
     const perId = new Map<string, number>();
     for (const id of fake.requests.map(mailoverId)) if (id) perId.set(id, (perId.get(id) ?? 0) + 1);
     expect([...perId.values()].every((n) => n === 1)).toBe(true);
@@ -137,5 +192,7 @@ describe('graceful shutdown (SIGTERM)', () => {
 });
 
 function mailoverId(r: { json?: unknown }): string | undefined {
-  return (r.json as { tags?: Array<{ name: string; value: string }> })?.tags?.find((t) => t.name === 'mailover_id')?.value;
+  return (r.json as { tags?: Array<{ name: string; value: string }> })?.tags?.find(
+    (t) => t.name === 'mailover_id',
+  )?.value;
 }

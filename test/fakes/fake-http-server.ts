@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** Faults every fake can inject, named the same for HTTP and SMTP. */
@@ -73,7 +79,10 @@ export abstract class FakeHttpServer implements ProviderFake {
   /** The vendor's behaviour for a request that passed fault injection. */
   protected abstract handle(req: RecordedRequest): FakeResponse | Promise<FakeResponse>;
   /** The vendor's real answer for an injected status fault. */
-  protected abstract faultResponse(kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage', req: RecordedRequest): FakeResponse;
+  protected abstract faultResponse(
+    kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage',
+    req: RecordedRequest,
+  ): FakeResponse;
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -142,7 +151,8 @@ export abstract class FakeHttpServer implements ProviderFake {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const recorded = await record(req, Buffer.concat(chunks));
     this.requests.push(recorded);
-    if (this.requests.length > this.recordLimit) this.requests.splice(0, this.requests.length - this.recordLimit);
+    if (this.requests.length > this.recordLimit)
+      this.requests.splice(0, this.requests.length - this.recordLimit);
 
     const fault = this.takeFault();
     if (fault?.kind === 'hang') return; // never answers; the socket is destroyed on stop()
@@ -196,9 +206,16 @@ async function record(req: IncomingMessage, body: Buffer): Promise<RecordedReque
     } catch {
       // left undefined: the vendor's handler answers its own 400 for malformed JSON
     }
-  } else if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
+  } else if (
+    type.startsWith('multipart/form-data') ||
+    type.startsWith('application/x-www-form-urlencoded')
+  ) {
     try {
-      recorded.form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': type }, body }).formData();
+      recorded.form = await new Request('http://fake/', {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      }).formData();
     } catch {
       // left undefined: the vendor's handler answers 400
     }

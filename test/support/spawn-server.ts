@@ -70,7 +70,11 @@ export async function spawnServer(
 }
 
 /** Waits for /health/live (or another probe) to answer 200, or for the process to exit (then throws with its output). */
-export async function whenLive(server: ServerProcess, ms = 60_000, probe = '/health/live'): Promise<void> {
+export async function whenLive(
+  server: ServerProcess,
+  ms = 60_000,
+  probe = '/health/live',
+): Promise<void> {
   const deadline = Date.now() + ms;
   let ended = false;
   void server.exited.then(() => (ended = true));

@@ -23,7 +23,12 @@ export interface TestApp {
   config: AppConfig;
   dataDir: string;
   /** A signed request with the test key (all scopes). */
-  request(method: string, target: string, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+  request(
+    method: string,
+    target: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<HttpAnswer>;
   close(): Promise<void>;
 }
 
@@ -40,15 +45,27 @@ export const FAST_DISPATCH = {
  * Boots the whole application on 127.0.0.1 and an ephemeral port, configured the way an operator
  * would: a YAML overlay over config/default.yaml, loaded and validated by the real loader.
  */
-export async function startTestApp(overlay: Record<string, unknown>, dataDir = mkdtempSync(join(tmpdir(), 'mailover-e2e-'))): Promise<TestApp> {
+export async function startTestApp(
+  overlay: Record<string, unknown>,
+  dataDir = mkdtempSync(join(tmpdir(), 'mailover-e2e-')),
+): Promise<TestApp> {
   const file = join(dataDir, 'overlay.yaml');
   const base = {
-    auth: { keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read', 'admin'] }] },
-    rateLimit: { default: { limit: 100000, ttlMs: 1000 }, anonymous: { limit: 100000, ttlMs: 1000 } },
+    auth: {
+      keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read', 'admin'] }],
+    },
+    rateLimit: {
+      default: { limit: 100000, ttlMs: 1000 },
+      anonymous: { limit: 100000, ttlMs: 1000 },
+    },
     logging: { level: 'warn' },
   };
   writeFileSync(file, stringify({ ...base, ...overlay }));
-  const config = loadConfig({ MAILOVER_CONFIG: file, MAILOVER_DATA_DIR: dataDir, NODE_ENV: 'test' });
+  const config = loadConfig({
+    MAILOVER_CONFIG: file,
+    MAILOVER_DATA_DIR: dataDir,
+    NODE_ENV: 'test',
+  });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
@@ -71,10 +88,16 @@ export async function signedRequest(
   headers: Record<string, string> = {},
   key = TEST_KEY,
 ): Promise<HttpAnswer> {
-  const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const contentType: Record<string, string> = raw === undefined || typeof body === 'string' ? {} : { 'content-type': 'application/json' };
+  const raw =
+    body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const contentType: Record<string, string> =
+    raw === undefined || typeof body === 'string' ? {} : { 'content-type': 'application/json' };
   const signature = signRequest({ keyId: key.id, secret: key.secret, method, target, body: raw });
-  const res = await fetch(url + target, { method, body: raw, headers: { ...contentType, ...signature, ...headers } });
+  const res = await fetch(url + target, {
+    method,
+    body: raw,
+    headers: { ...contentType, ...signature, ...headers },
+  });
   const text = await res.text();
   let json: unknown;
   try {
@@ -86,7 +109,11 @@ export async function signedRequest(
 }
 
 /** Polls until `check` answers a value (not undefined/false), or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 5000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  ms = 5000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
@@ -98,8 +125,12 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 
 /** Waits until the email reaches one of the statuses and answers its record. */
 export function statusOf(app: TestApp, id: string, statuses: string[], ms = 5000) {
-  return eventually(async () => {
-    const res = await app.request('GET', `/v1/emails/${id}`);
-    return statuses.includes(res.json?.status) ? res.json : undefined;
-  }, ms, `email ${id} to be ${statuses.join('|')}`);
+  return eventually(
+    async () => {
+      const res = await app.request('GET', `/v1/emails/${id}`);
+      return statuses.includes(res.json?.status) ? res.json : undefined;
+    },
+    ms,
+    `email ${id} to be ${statuses.join('|')}`,
+  );
 }
