@@ -8,17 +8,26 @@ const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', {}],
-    '^.+/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }],
+    '^.+/node_modules/content-disposition/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs' } },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   testEnvironment: 'node',
   rootDir: __dirname,
+  // better-sqlite3's errors must be Errors of each test file's realm (see the file).
+  setupFilesAfterEnv: ['<rootDir>/test/support/sqlite-errors.setup.ts'],
 };
 module.exports = {
   testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...common, displayName: 'contract', testMatch: ['<rootDir>/test/contracts/**/*.spec.ts', '<rootDir>/test/medium/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'contract',
+      testMatch: ['<rootDir>/test/contracts/**/*.spec.ts', '<rootDir>/test/medium/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',

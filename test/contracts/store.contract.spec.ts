@@ -1,8 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
-import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { ConfigModule } from '../../src/config/config.module';
 import { AppConfig } from '../../src/config/config.schema';
@@ -38,29 +37,6 @@ interface StoreHarness {
   storage(): Promise<Storage>;
   cleanup(): Promise<void>;
 }
-
-/**
- * Makes better-sqlite3 throw this test file's SqliteError, an `Error` of this file's realm, as in
- * production. Jest gives each test file its own realm (globals, `Error` included) and module
- * registry, but loads a native addon once per worker process, and better-sqlite3 hands the addon
- * its SqliteError constructor only on the first open in that process. After an earlier file in the
- * same worker opened SQLite (an e2e suite's in-process app), every SqliteError here would derive
- * from that file's `Error`: not `instanceof Error`, so `rejects.toThrow()` reports "did not throw".
- * See WiseLibs/better-sqlite3#162 and #1159, jestjs/jest#15024.
- */
-function adoptSqliteErrors(): void {
-  // The addon exactly as better-sqlite3 loads it (lib/database.js): the same object, cached per process.
-  const root = dirname(require.resolve('better-sqlite3/package.json'));
-  const bindings = jest.requireActual<
-    (opts: { bindings: string; module_root: string }) => {
-      setErrorConstructor(ctor: typeof Database.SqliteError): void;
-    }
-  >(require.resolve('bindings', { paths: [root] }));
-  bindings({ bindings: 'better_sqlite3.node', module_root: root }).setErrorConstructor(
-    Database.SqliteError,
-  );
-}
-// beforeAll(adoptSqliteErrors);
 
 function sqliteHarness(): StoreHarness {
   let dir: string | undefined;

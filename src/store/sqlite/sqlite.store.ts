@@ -31,7 +31,12 @@ export class SqliteEmailStore extends KyselyEmailStore {
       database.close();
       throw error;
     }
-    super(new Kysely<StoreTables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), SQLITE);
+    super(
+      new Kysely<StoreTables>({
+        dialect: new SqliteDialect({ database: withStatementCache(database) }),
+      }),
+      SQLITE,
+    );
   }
 }
 
@@ -50,7 +55,8 @@ function withStatementCache(database: Database.Database): SqliteDatabase {
       if (!statement) {
         statement = database.prepare(sql);
         statements.set(sql, statement);
-        if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        if (statements.size > STATEMENT_CACHE_SIZE)
+          statements.delete(statements.keys().next().value!);
       }
       return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
     },
