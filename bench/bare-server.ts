@@ -13,7 +13,8 @@ import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
-const DIST = join(__dirname, '..', 'dist');
+/** The project root: given by bench/run.ts, which runs a compiled copy of this file from elsewhere. */
+const DIST = join(process.env.MAILOVER_BENCH_ROOT ?? join(__dirname, '..'), 'dist');
 
 async function main(): Promise<void> {
   const { parseSendRequest } = (await import(

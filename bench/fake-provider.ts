@@ -52,7 +52,8 @@ function report(message: FakeReport): void {
 }
 
 async function main(): Promise<void> {
-  if (!process.send) throw new Error('bench/fake-provider.ts runs as a child process with an IPC channel');
+  if (!process.send)
+    throw new Error('bench/fake-provider.ts runs as a child process with an IPC channel');
   const fake = new CountingResendFake({ apiKey: FAKE_API_KEY });
   fake.latencyMs = Number(process.argv[2] ?? 20);
   fake.recordLimit = 100;

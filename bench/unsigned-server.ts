@@ -10,7 +10,8 @@
  */
 import { join } from 'node:path';
 
-const DIST = join(__dirname, '..', 'dist');
+/** The project root: given by bench/run.ts, which runs a compiled copy of this file from elsewhere. */
+const DIST = join(process.env.MAILOVER_BENCH_ROOT ?? join(__dirname, '..'), 'dist');
 
 async function main(): Promise<void> {
   const { loadConfig } = (await import(

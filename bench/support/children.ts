@@ -36,7 +36,9 @@ export async function freePort(): Promise<number> {
 /** One field of /proc/<pid>/status in bytes (VmRSS, VmHWM), or 0 when the process is gone. */
 export function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
@@ -50,6 +52,25 @@ export function procCpuSeconds(pid: number): number {
     // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds the whole machine has spent busy (user, nice, system, irq, softirq, steal; from
+ * /proc/stat), to tell how much of it went to processes other than the benchmark's.
+ */
+export function machineBusySeconds(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields;
+    return (user + nice + system + irq + softirq + (steal ?? 0)) / CLOCK_TICKS;
   } catch {
     return 0;
   }
@@ -72,7 +93,12 @@ export async function startServer(
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
@@ -105,7 +131,12 @@ export async function startServer(
   };
 }
 
-async function untilAnswering(url: string, child: ChildProcess, ms: number, logFile: string): Promise<void> {
+async function untilAnswering(
+  url: string,
+  child: ChildProcess,
+  ms: number,
+  logFile: string,
+): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -115,7 +146,8 @@ async function untilAnswering(url: string, child: ChildProcess, ms: number, logF
       await fetch(url + '/health/live', { signal: AbortSignal.timeout(1000) });
       return;
     } catch {
-      if (Date.now() > deadline) throw new Error(`the server did not answer within ${ms} ms; its output:\n${tail(logFile)}`);
+      if (Date.now() > deadline)
+        throw new Error(`the server did not answer within ${ms} ms; its output:\n${tail(logFile)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

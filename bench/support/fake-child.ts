@@ -1,11 +1,13 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { FakeCommand, FakeReport } from './fake-protocol';
-import { ROOT, TS_NODE } from './children';
+import { procCpuSeconds, ROOT, TS_NODE } from './children';
 
 /** The fake provider running in its own process (bench/fake-provider.ts). */
 export interface FakeChild {
   url: string;
+  /** CPU seconds the fake has used so far. */
+  cpuSeconds(): number;
   /**
    * Starts counting afresh and resolves once `count` distinct emails have arrived (with when the
    * last and the first did), or after `ms` with how many had.
@@ -58,12 +60,15 @@ export async function startFake(latencyMs: number): Promise<FakeChild> {
   }
   return {
     url: ready.url,
+    cpuSeconds: () => procCpuSeconds(child.pid ?? 0),
     expect(count, ms) {
       const done = next('done', ms);
       send({ type: 'expect', count });
       return {
         done: done.then(async (report): Promise<DeliveryReport> =>
-          report ? { complete: true, at: report.at, firstAt: report.firstAt, distinct: report.distinct } : stats(),
+          report
+            ? { complete: true, at: report.at, firstAt: report.firstAt, distinct: report.distinct }
+            : stats(),
         ),
       };
     },

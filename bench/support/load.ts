@@ -17,6 +17,8 @@ export interface LoadFigures {
   errors: number;
   timeouts: number;
   seconds: number;
+  /** When the last answer arrived (epoch ms). */
+  lastAnswerAt: number;
   /** Status codes other than 2xx, with their counts (to say why a run is not clean). */
   statuses: Record<string, number>;
 }
@@ -46,11 +48,19 @@ export async function timedLoad(
 }
 
 /** Exactly `amount` requests as fast as `connections` take them; gives up after `maxSeconds`. */
-export function amountLoad(target: LoadTarget, amount: number, maxSeconds: number): Promise<LoadFigures> {
+export function amountLoad(
+  target: LoadTarget,
+  amount: number,
+  maxSeconds: number,
+): Promise<LoadFigures> {
   return run(target, { amount }, maxSeconds);
 }
 
-function run(target: LoadTarget, bound: { duration: number } | { amount: number }, maxSeconds: number): Promise<LoadFigures> {
+function run(
+  target: LoadTarget,
+  bound: { duration: number } | { amount: number },
+  maxSeconds: number,
+): Promise<LoadFigures> {
   const { url, path, body, key } = target;
   const headers = { 'content-type': 'application/json' };
   const setupRequest = (req: autocannon.Request): autocannon.Request => {
@@ -58,16 +68,18 @@ function run(target: LoadTarget, bound: { duration: number } | { amount: number 
     req.path = path;
     req.body = body;
     req.headers = key
-      ? { ...headers, ...signRequest({ keyId: key.id, secret: key.secret, method: 'POST', target: path, body }) }
+      ? {
+          ...headers,
+          ...signRequest({ keyId: key.id, secret: key.secret, method: 'POST', target: path, body }),
+        }
       : { ...headers };
     return req;
   };
   const started = process.hrtime.bigint();
+  const startedAt = Date.now();
   return new Promise<LoadFigures>((resolve, reject) => {
-    let instance: ReturnType<typeof autocannon> | undefined = undefined;
-    // A hard stop, whatever the server does: every load loop ends by itself.
-    const guard = setTimeout(() => instance?.stop(), maxSeconds * 1000);
-    instance = autocannon(
+    let lastAnswerAt = 0;
+    const instance = autocannon(
       {
         url,
         connections: target.connections,
@@ -79,7 +91,10 @@ function run(target: LoadTarget, bound: { duration: number } | { amount: number 
       (err, result) => {
         clearTimeout(guard);
         if (err) return reject(err);
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        // autocannon may report a moment after the last answer; an amount is timed to that answer.
+        const seconds = lastAnswerAt
+          ? (lastAnswerAt - startedAt) / 1000
+          : Number(process.hrtime.bigint() - started) / 1e9;
         const statuses: Record<string, number> = {};
         for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) {
           if (!code.startsWith('2')) statuses[code] = count;
@@ -95,8 +110,12 @@ function run(target: LoadTarget, bound: { duration: number } | { amount: number 
           timeouts: result.timeouts,
           seconds: measured,
           statuses,
+          lastAnswerAt,
         });
       },
     );
+    instance.on('response', () => (lastAnswerAt = Date.now()));
+    // A hard stop, whatever the server does: every load loop ends by itself.
+    const guard = setTimeout(() => instance.stop(), maxSeconds * 1000);
   });
 }

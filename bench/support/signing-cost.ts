@@ -24,7 +24,11 @@ function median(values: number[]): number {
  * Times the compiled (dist/) signing code over a 1 KB body, `count` requests each way,
  * in five rounds after a warm-up round; the median of each.
  */
-export async function signingCost(key: BenchKey, body: string, count = 10_000): Promise<SigningCost> {
+export async function signingCost(
+  key: BenchKey,
+  body: string,
+  count = 10_000,
+): Promise<SigningCost> {
   const { signRequest, verifyRequest } = (await import(
     join(DIST, 'domain', 'signing.js')
   )) as typeof import('../../src/domain/signing');
@@ -33,15 +37,21 @@ export async function signingCost(key: BenchKey, body: string, count = 10_000): 
   )) as typeof import('../../src/auth/memory-nonce.store');
 
   const raw = Buffer.from(body);
-  const sign = () => signRequest({ keyId: key.id, secret: key.secret, method: 'POST', target: '/v1/emails', body });
+  const sign = () =>
+    signRequest({ keyId: key.id, secret: key.secret, method: 'POST', target: '/v1/emails', body });
   type Received = Parameters<typeof verifyRequest>[0];
   const received = (headers: ReturnType<typeof sign>): Received => ({
     method: 'POST',
     target: '/v1/emails',
-    headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
+    headers: Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+    ),
     body: raw,
   });
-  const options = { secretOf: (id: string) => (id === key.id ? key.secret : undefined), maxSkewSeconds: 300 };
+  const options = {
+    secretOf: (id: string) => (id === key.id ? key.secret : undefined),
+    maxSkewSeconds: 300,
+  };
 
   const time = (fn: (i: number) => void): number => {
     const start = process.hrtime.bigint();
@@ -49,7 +59,10 @@ export async function signingCost(key: BenchKey, body: string, count = 10_000): 
     return Number(process.hrtime.bigint() - start) / 1e3 / count;
   };
 
-  const verifyAll = (requests: Received[], claim?: InstanceType<typeof MemoryNonceStore>): number => {
+  const verifyAll = (
+    requests: Received[],
+    claim?: InstanceType<typeof MemoryNonceStore>,
+  ): number => {
     const nowSeconds = Math.floor(Date.now() / 1000);
     let failures = 0;
     const us = time((i) => {
