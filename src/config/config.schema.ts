@@ -401,6 +401,13 @@ export class LoggingConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   level = 'info';
 
+  /**
+   * Access log lines: `errors` logs only requests answered 4xx/5xx (every email's record is in
+   * the store, and ingress proxies usually keep access logs), `all` every request, `none` none.
+   */
+  @IsIn(['all', 'errors', 'none'], { message: 'must be all, errors or none' })
+  requests: 'all' | 'errors' | 'none' = 'errors';
+
   /** Pretty output is for humans at a terminal; JSON otherwise. */
   @Transform(toBool)
   @IsBoolean()

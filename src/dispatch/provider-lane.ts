@@ -67,7 +67,9 @@ export class ProviderLane {
         breaker: new ConsecutiveBreaker(breakerConfig.consecutiveFailures),
       },
     );
-    this.limit = bulkhead(config.concurrency, config.concurrency * 4);
+    // Sends beyond the provider's concurrency wait for a slot rather than being refused: the
+    // worker's own concurrency (dispatch.concurrency) already bounds how many can wait.
+    this.limit = bulkhead(config.concurrency, Number.MAX_SAFE_INTEGER);
     this.deadline = timeout(config.timeoutMs + 1000, TimeoutStrategy.Aggressive);
   }
 

@@ -16,7 +16,17 @@ import { AppConfig } from '../config/config.schema';
           transport: config.logging.pretty
             ? { target: 'pino/file', options: { destination: 1 } }
             : undefined,
-          autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+          autoLogging: config.logging.requests !== 'none' && {
+            ignore: (req) => (req.url ?? '').startsWith('/health'),
+          },
+          customLogLevel: (_req, res, err) =>
+            err || res.statusCode >= 500
+              ? 'error'
+              : res.statusCode >= 400
+                ? 'warn'
+                : config.logging.requests === 'all'
+                  ? 'info'
+                  : 'silent',
           quietReqLogger: true,
           serializers: {
             req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({

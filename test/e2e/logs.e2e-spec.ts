@@ -42,7 +42,7 @@ describe('logs never contain secrets, signatures or message bodies', () => {
     writeFileSync(
       configFile,
       stringify({
-        logging: { level: 'debug' },
+        logging: { level: 'debug', requests: 'all' },
         dispatch: { pollIntervalMs: 20, backoffBaseMs: 50, backoffMaxMs: 200 },
         auth: {
           keys: [{ id: 'log-key', secret: '${CANARY_KEY_SECRET}', scopes: ['send', 'read'] }],
