@@ -31,10 +31,10 @@ function serverWith(config: Record<string, unknown>) {
 }
 
 /**
- * The real server process, killed with SIGKILL under load and restarted on the same data
- * directory: every email that was answered 202 must still be delivered.
+ * The real server process, killed with SIGKILL under load or stopped with SIGTERM, and restarted
+ * on the same data directory: every email that was answered 202 must still be delivered.
  */
-describe('crash safety (SIGKILL under load)', () => {
+describe('the server process stopping', () => {
   let fake: ResendFake;
   let server: ServerProcess | undefined;
 
@@ -43,7 +43,7 @@ describe('crash safety (SIGKILL under load)', () => {
     await fake?.stop();
   });
 
-  it('delivers every accepted email after kill -9 and a restart', async () => {
+  it('after kill -9 under load and a restart delivers every accepted email', async () => {
     fake = new ResendFake({ apiKey: 're_crash_key_0001' });
     fake.latencyMs = 30;
     await fake.start();
@@ -124,18 +124,8 @@ describe('crash safety (SIGKILL under load)', () => {
     );
     expect(sentCount).toBe(200);
   }, 120_000);
-});
 
-describe('graceful shutdown (SIGTERM)', () => {
-  let fake: ResendFake;
-  let server: ServerProcess | undefined;
-
-  afterEach(async () => {
-    server?.child.kill('SIGKILL');
-    await fake?.stop();
-  });
-
-  it('lets in-flight sends finish, gives the rest back and exits 0', async () => {
+  it('on SIGTERM lets in-flight sends finish, gives the rest back and exits 0', async () => {
     fake = new ResendFake({ apiKey: 're_term_key_0001' });
     fake.latencyMs = 800;
     await fake.start();
