@@ -53,7 +53,10 @@ export class ProblemFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const { problem, headers } = this.toProblem(error);
     problem.instance = request?.url?.split('?')[0];
-    if (problem.status >= 500) {
+    if (error instanceof ProblemException && problem.status >= 500) {
+      // An answer we chose (a dependency is down): worth a warning, not a stack trace.
+      this.logger.warn({ status: problem.status, problem: problem.type }, problem.title);
+    } else if (problem.status >= 500) {
       this.logger.error(
         {
           err:
