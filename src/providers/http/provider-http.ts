@@ -3,7 +3,6 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { HttpService } from '@nestjs/axios';
 import axios, { AxiosError, type AxiosResponse } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import { ProviderError, type FailureKind } from '../../domain/provider-error';
 
 export interface ProviderHttpRequest {
@@ -59,15 +58,15 @@ export class ProviderHttp {
   async request(req: ProviderHttpRequest, signal?: AbortSignal): Promise<ProviderHttpResponse> {
     let res: AxiosResponse<string>;
     try {
-      res = await firstValueFrom(
-        this.http.request<string>({
-          method: req.method,
-          url: this.baseUrl + req.path,
-          headers: req.headers,
-          data: req.body,
-          signal,
-        }),
-      );
+      // HttpService's axios instance directly: its Observable wrapper cancels a CancelToken on
+      // every completed request (an AxiosError allocated per send), and we need one promise.
+      res = await this.http.axiosRef.request<string>({
+        method: req.method,
+        url: this.baseUrl + req.path,
+        headers: req.headers,
+        data: req.body,
+        signal,
+      });
     } catch (e) {
       throw this.transportError(e);
     }
