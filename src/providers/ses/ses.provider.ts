@@ -1,6 +1,6 @@
 import * as aws4 from 'aws4';
 import type { OutboundEmail } from '../../domain/email';
-import type { ProviderCapabilities, SendContext, SendReceipt } from '../../domain/provider';
+import type { ProviderCapabilities } from '../../domain/provider';
 import { ProviderError } from '../../domain/provider-error';
 import type { Secret } from '../../domain/secret';
 import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
@@ -13,11 +13,6 @@ import {
   sesNeedsRaw,
   toSesSendEmail,
 } from './ses.mapper';
-
-/** The send context plus the MIME message rendered before the (synchronous) request build. */
-interface SesSendContext extends SendContext {
-  rawMime?: Buffer;
-}
 
 /**
  * Amazon SES v2 `SendEmail` (rest-json), signed with SigV4 by `aws4` for signing name `ses`
@@ -34,36 +29,13 @@ export class SesProvider extends HttpEmailProvider {
     metadata: true, // as EmailTags
   };
 
-  override async send(email: OutboundEmail, ctx: SendContext = {}): Promise<SendReceipt> {
-    let rawMime: Buffer | undefined;
-    if (sesNeedsRaw(email)) {
-      try {
-        rawMime = await renderSesMime(email);
-      } catch (e) {
-        throw new ProviderError(
-          this.id,
-          'permanent',
-          `cannot build the MIME message: ${(e as Error).message}`,
-        );
-      }
-    }
-    const sesCtx: SesSendContext = { ...ctx, rawMime };
-    return super.send(email, sesCtx);
-  }
-
-  protected buildRequest(email: OutboundEmail, ctx: SesSendContext): ProviderHttpRequest {
-    const { accessKeyId, secretAccessKey, sessionToken, region } = this.config;
-    if (!accessKeyId || !secretAccessKey || !region) {
-      throw new ProviderError(
-        this.id,
-        'provider',
-        'accessKeyId, secretAccessKey and region must be configured',
-      );
-    }
+  protected async buildRequest(email: OutboundEmail): Promise<ProviderHttpRequest> {
+    const { sessionToken, region } = this.config;
+    if (!region) throw new ProviderError(this.id, 'provider', 'region is not configured');
     const body = JSON.stringify(
       toSesSendEmail(email, {
         configurationSet: this.config.configurationSet,
-        rawMime: ctx.rawMime,
+        rawMime: sesNeedsRaw(email) ? await this.renderMime(email) : undefined,
       }),
     );
     const base = new URL(this.http.baseUrl);
@@ -78,8 +50,8 @@ export class SesProvider extends HttpEmailProvider {
         body,
       },
       {
-        accessKeyId: accessKeyId.reveal(),
-        secretAccessKey: secretAccessKey.reveal(),
+        accessKeyId: this.credential('accessKeyId'),
+        secretAccessKey: this.credential('secretAccessKey'),
         sessionToken: sessionToken?.reveal(),
       },
     );
@@ -88,6 +60,19 @@ export class SesProvider extends HttpEmailProvider {
       if (value !== undefined) headers[name] = String(value);
     }
     return { method: 'POST', path: SES_SEND_PATH, headers, body };
+  }
+
+  /** Attachments and custom headers need raw MIME (ses.md); a message that cannot be rendered never will be. */
+  private async renderMime(email: OutboundEmail): Promise<Buffer> {
+    try {
+      return await renderSesMime(email);
+    } catch (e) {
+      throw new ProviderError(
+        this.id,
+        'permanent',
+        `cannot build the MIME message: ${(e as Error).message}`,
+      );
+    }
   }
 
   protected readMessageId(res: ProviderHttpResponse): string | undefined {
