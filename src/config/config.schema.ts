@@ -183,6 +183,16 @@ export class ProviderConfig {
   @IsSecret()
   pass?: Secret;
 
+  /**
+   * SMTP without implicit TLS: insist on STARTTLS before AUTH (the default), so credentials and
+   * mail never cross the network in clear text; false only for a trusted local relay.
+   */
+  @IsOptional()
+  @For('smtp')
+  @Transform(toBool)
+  @IsBoolean()
+  requireTls?: boolean;
+
   /** SMTP: pooled connections. */
   @IsOptional()
   @For('smtp')

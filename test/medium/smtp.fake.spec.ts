@@ -229,6 +229,7 @@ describe('smtp adapter against the fake (medium)', () => {
       plainToInstance(ProviderConfig, {
         id: 'smtp-medium',
         type: 'smtp',
+        requireTls: false, // the fake relay offers no STARTTLS
         host: fake.host,
         port,
         user: USER,
@@ -304,6 +305,7 @@ describe('smtp adapter against the fake (medium)', () => {
       plainToInstance(ProviderConfig, {
         id: 'smtp-closing',
         type: 'smtp',
+        requireTls: false, // the fake relay offers no STARTTLS
         host: '127.0.0.1',
         port: (closer.address() as AddressInfo).port,
         user: USER,
@@ -318,6 +320,28 @@ describe('smtp adapter against the fake (medium)', () => {
     } finally {
       await closing.close();
       await new Promise<void>((resolve) => closer.close(() => resolve()));
+    }
+  });
+
+  it('by default insists on STARTTLS: a relay without it gets no credentials and no mail', async () => {
+    const strict = new SmtpProvider(
+      plainToInstance(ProviderConfig, {
+        id: 'smtp-strict',
+        type: 'smtp',
+        host: fake.host,
+        port: fake.listeningPort,
+        user: USER,
+        pass: PASS,
+        timeoutMs: 1000,
+      }),
+    );
+    const count = fake.transactions.length;
+    try {
+      const error = await failure(strict.send(sampleEmail()));
+      expect(error.kind).toBe('provider');
+      expect(fake.transactions.length).toBe(count);
+    } finally {
+      await strict.close();
     }
   });
 

@@ -42,6 +42,8 @@ export class SmtpProvider implements EmailProvider {
       host: config.host,
       port: config.port ?? (secure ? 465 : 587),
       secure,
+      // STARTTLS is required unless turned off: a server that does not offer it gets no AUTH.
+      requireTLS: !secure && (config.requireTls ?? true),
       auth:
         config.user || config.pass
           ? { user: config.user ?? '', pass: config.pass?.reveal() ?? '' }

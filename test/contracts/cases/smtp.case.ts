@@ -20,6 +20,7 @@ export const smtpCase: ProviderContractCase = {
         plainToInstance(ProviderConfig, {
           id,
           type: 'smtp',
+          requireTls: false, // the fake relay offers no STARTTLS
           host: fake.host,
           port,
           secure: false,
