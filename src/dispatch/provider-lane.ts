@@ -70,7 +70,12 @@ export class ProviderLane {
     // Sends beyond the provider's concurrency wait for a slot rather than being refused: the
     // worker's own concurrency (dispatch.concurrency) already bounds how many can wait.
     this.limit = bulkhead(config.concurrency, Number.MAX_SAFE_INTEGER);
-    this.deadline = timeout(config.timeoutMs + 1000, TimeoutStrategy.Aggressive);
+    // Aborts only on timeout: an adapter has finished its request when it returns or throws, and
+    // aborting a spent signal on every send costs an exception object each time.
+    this.deadline = timeout(config.timeoutMs + 1000, {
+      strategy: TimeoutStrategy.Aggressive,
+      abortOnReturn: false,
+    });
   }
 
   get circuit(): CircuitName {
