@@ -11,13 +11,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { FAKE_API_KEY } from './support/fake-protocol';
-import {
-  freePort,
-  machineBusySeconds,
-  ROOT,
-  type ServerChild,
-  startServer,
-} from './support/children';
+import { freePort } from '../test/support/spawn-server';
+import { machineBusySeconds, ROOT, type ServerChild, startServer } from './support/children';
 import { compileEntry, NODE_PATH } from './support/compile';
 import { BODY_BYTES, emailBody } from './support/email-body';
 import { type DeliveryReport, type FakeChild, startFake } from './support/fake-child';

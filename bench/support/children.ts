@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -22,15 +21,6 @@ export interface ServerChild {
   cpuSeconds(): number;
   /** SIGKILL (its data directory is thrown away) and waits for the exit. */
   kill(): Promise<void>;
-}
-
-/** A free port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** One field of /proc/<pid>/status in bytes (VmRSS, VmHWM), or 0 when the process is gone. */

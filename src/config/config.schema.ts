@@ -49,15 +49,8 @@ function For(...types: ProviderType[]): PropertyDecorator {
   return ValidateIf((o: ProviderConfig) => types.includes(o.type));
 }
 
-const HTTP_TYPES: ProviderType[] = [
-  'mailgun',
-  'sendgrid',
-  'ses',
-  'postmark',
-  'mandrill',
-  'sparkpost',
-  'resend',
-];
+/** Every type but the two that speak no HTTP. */
+const HTTP_TYPES = PROVIDER_TYPES.filter((t) => t !== 'smtp' && t !== 'sandbox');
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 export class ProviderConfig {

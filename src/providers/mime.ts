@@ -1,5 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer';
-import { formatAddress, MAILOVER_ID_KEY, type Address, type OutboundEmail } from '../domain/email';
+import { MAILOVER_ID_KEY, type Address, type OutboundEmail } from '../domain/email';
 
 const toNodemailer = (a: Address) => ({ address: a.email, name: a.name ?? '' });
 
@@ -42,5 +42,3 @@ function asciiJson(value: unknown): string {
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
-
-export { formatAddress };

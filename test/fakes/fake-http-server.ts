@@ -19,6 +19,9 @@ export type FaultKind =
   | 'reset' // the connection is reset after the request was read
   | 'reject-recipient'; // the provider's permanent "invalid recipient" error
 
+/** The faults a fake answers in the provider's own words (the rest are transport faults). */
+export type AnsweredFault = Exclude<FaultKind, 'down' | 'hang' | 'slow' | 'reset'>;
+
 export interface Fault {
   kind: FaultKind;
   delayMs?: number;
@@ -79,10 +82,7 @@ export abstract class FakeHttpServer implements ProviderFake {
   /** The vendor's behaviour for a request that passed fault injection. */
   protected abstract handle(req: RecordedRequest): FakeResponse | Promise<FakeResponse>;
   /** The vendor's real answer for an injected status fault. */
-  protected abstract faultResponse(
-    kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage',
-    req: RecordedRequest,
-  ): FakeResponse;
+  protected abstract faultResponse(kind: AnsweredFault, req: RecordedRequest): FakeResponse;
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;

@@ -4,6 +4,7 @@ import {
   fakeId,
   type FakeResponse,
   type RecordedRequest,
+  type AnsweredFault,
 } from './fake-http-server';
 
 export interface MailgunFakeOptions {
@@ -57,9 +58,7 @@ export class MailgunFake extends FakeHttpServer {
     return { status: 200, body: { id: this.lastMessageId, message: 'Queued. Thank you.' } };
   }
 
-  protected faultResponse(
-    kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage',
-  ): FakeResponse {
+  protected faultResponse(kind: AnsweredFault): FakeResponse {
     switch (kind) {
       case 'server-error':
         return error(500, 'Internal Server Error');

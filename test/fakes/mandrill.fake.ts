@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { FakeHttpServer, type FakeResponse, type RecordedRequest } from './fake-http-server';
+import {
+  FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+  type AnsweredFault,
+} from './fake-http-server';
 
 /** The API prefix of `https://mandrillapp.com/api/1.0`. */
 export const MANDRILL_API_PREFIX = '/api/1.0';
@@ -116,10 +121,7 @@ export class MandrillFake extends FakeHttpServer {
     return { status: 200, body: this.lastResults };
   }
 
-  protected faultResponse(
-    kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage',
-    req: RecordedRequest,
-  ): FakeResponse {
+  protected faultResponse(kind: AnsweredFault, req: RecordedRequest): FakeResponse {
     switch (kind) {
       case 'server-error':
         return apiError(

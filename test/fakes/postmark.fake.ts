@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { FakeHttpServer, type FakeResponse, type RecordedRequest } from './fake-http-server';
+import {
+  FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+  type AnsweredFault,
+} from './fake-http-server';
 
 /** Postmark's documented dry-run token: validated, answered normally, never delivered (postmark.md §1). */
 export const POSTMARK_API_TEST = 'POSTMARK_API_TEST';
@@ -75,10 +80,7 @@ export class PostmarkFake extends FakeHttpServer {
     };
   }
 
-  protected faultResponse(
-    kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage',
-    req: RecordedRequest,
-  ): FakeResponse {
+  protected faultResponse(kind: AnsweredFault, req: RecordedRequest): FakeResponse {
     switch (kind) {
       case 'server-error':
         // 500 Internal server error (postmark.md §4); the body text is not documented.

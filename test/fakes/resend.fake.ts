@@ -1,5 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { FakeHttpServer, type FakeResponse, type RecordedRequest } from './fake-http-server';
+import {
+  FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+  type AnsweredFault,
+} from './fake-http-server';
 
 export interface ResendFakeOptions {
   apiKey: string;
@@ -104,9 +109,7 @@ export class ResendFake extends FakeHttpServer {
     return answer;
   }
 
-  protected faultResponse(
-    kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage',
-  ): FakeResponse {
+  protected faultResponse(kind: AnsweredFault): FakeResponse {
     switch (kind) {
       case 'server-error':
         return error(500, 'internal_server_error', 'An unexpected error occurred.');

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { FakeHttpServer, type FakeResponse, type RecordedRequest } from './fake-http-server';
+import {
+  FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+  type AnsweredFault,
+} from './fake-http-server';
 
 interface SendgridError {
   message: string;
@@ -62,9 +67,7 @@ export class SendgridFake extends FakeHttpServer {
     };
   }
 
-  protected faultResponse(
-    kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage',
-  ): FakeResponse {
+  protected faultResponse(kind: AnsweredFault): FakeResponse {
     switch (kind) {
       case 'server-error':
         return one(500, 'internal server error');

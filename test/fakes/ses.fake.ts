@@ -1,6 +1,11 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import * as aws4 from 'aws4';
-import { FakeHttpServer, type FakeResponse, type RecordedRequest } from './fake-http-server';
+import {
+  FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+  type AnsweredFault,
+} from './fake-http-server';
 
 export interface SesFakeCredentials {
   accessKeyId: string;
@@ -99,10 +104,7 @@ export class SesFake extends FakeHttpServer {
     };
   }
 
-  protected faultResponse(
-    kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage',
-    req: RecordedRequest,
-  ): FakeResponse {
+  protected faultResponse(kind: AnsweredFault, req: RecordedRequest): FakeResponse {
     switch (kind) {
       case 'server-error':
         return awsError(

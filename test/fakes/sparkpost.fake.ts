@@ -1,4 +1,9 @@
-import { FakeHttpServer, type FakeResponse, type RecordedRequest } from './fake-http-server';
+import {
+  FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+  type AnsweredFault,
+} from './fake-http-server';
 
 interface SparkpostErrorItem {
   message: string;
@@ -115,10 +120,7 @@ export class SparkpostFake extends FakeHttpServer {
     return { status: 200, body: { results } };
   }
 
-  protected faultResponse(
-    kind: 'server-error' | 'rate-limit' | 'auth' | 'reject-recipient' | 'garbage',
-    req: RecordedRequest,
-  ): FakeResponse {
+  protected faultResponse(kind: AnsweredFault, req: RecordedRequest): FakeResponse {
     switch (kind) {
       case 'server-error':
         return errors(500, { message: 'Failed to update database', code: '1500' });
