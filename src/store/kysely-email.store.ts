@@ -18,6 +18,7 @@ import type {
   NewEmail,
   RoundResult,
 } from './email.store';
+import { DUE, LEASED } from './claim-predicates';
 import { GroupCommit, type GroupCommitStats, type Settled } from './group-commit';
 import { migrationProvider } from './migrations/migrations';
 import type { EmailsTable, IdempotencyKeysTable, StoreTables } from './store.tables';
@@ -31,6 +32,12 @@ export interface StoreDialect {
   readonly beginWrite: string;
   /** Makes concurrent claimers skip each other's rows (PostgreSQL: FOR UPDATE SKIP LOCKED). */
   lockForClaim<Q extends SelectQueryBuilder<StoreTables, 'emails', { id: string }>>(query: Q): Q;
+  /**
+   * The emails table, read through one of the claim's partial indexes. SQLite's planner, without
+   * statistics, prefers emails_status and sorts the whole backlog on every claim (O(backlog));
+   * SQLite names the index (INDEXED BY). PostgreSQL plans from its statistics.
+   */
+  emailsVia(index: 'emails_due' | 'emails_lease'): 'emails';
 }
 
 type WriteOp =
@@ -44,6 +51,34 @@ type WriteOp =
       now: Date;
     };
 type WriteResult = CreateResult | boolean;
+
+/**
+ * The ids a claim takes, oldest first: emails whose lease expired before `at` (`expired`), or
+ * queued and scheduled emails due by `at` (`due`). Each is a range scan of its partial index.
+ */
+export function claimScan(
+  db: Db,
+  dialect: StoreDialect,
+  which: 'due' | 'expired',
+  at: number,
+  limit: number,
+): SelectQueryBuilder<StoreTables, 'emails', { id: string }> {
+  return which === 'due'
+    ? db
+        .selectFrom(dialect.emailsVia('emails_due'))
+        .select('id')
+        .where(DUE)
+        .where('due_at', '<=', at)
+        .orderBy('due_at')
+        .limit(limit)
+    : db
+        .selectFrom(dialect.emailsVia('emails_lease'))
+        .select('id')
+        .where(LEASED)
+        .where('lease_until', '<', at)
+        .orderBy('lease_until')
+        .limit(limit);
+}
 
 /** Rows per multi-row INSERT, well under both dialects' bound-parameter limits. */
 const ROWS_PER_INSERT = 1000;
@@ -187,25 +222,9 @@ export class KyselyEmailStore implements EmailStore {
           .returningAll()
           .execute();
       // Expired leases first: those emails were due before anything still queued.
-      const expired = await take(
-        trx
-          .selectFrom('emails')
-          .select('id')
-          .where('status', '=', 'sending')
-          .where('lease_until', '<', at)
-          .orderBy('lease_until')
-          .limit(limit),
-      );
+      const expired = await take(claimScan(trx, this.dialect, 'expired', at, limit));
       if (expired.length >= limit) return expired;
-      const due = await take(
-        trx
-          .selectFrom('emails')
-          .select('id')
-          .where('status', 'in', ['queued', 'scheduled'])
-          .where('due_at', '<=', at)
-          .orderBy('due_at')
-          .limit(limit - expired.length),
-      );
+      const due = await take(claimScan(trx, this.dialect, 'due', at, limit - expired.length));
       return [...expired, ...due];
     });
     return rows
@@ -234,9 +253,9 @@ export class KyselyEmailStore implements EmailStore {
 
   async nextDueAt(): Promise<Date | undefined> {
     const row = await this.db
-      .selectFrom('emails')
+      .selectFrom(this.dialect.emailsVia('emails_due'))
       .select((eb) => eb.fn.min('due_at').as('next'))
-      .where('status', 'in', ['queued', 'scheduled'])
+      .where(DUE)
       .executeTakeFirst();
     return row?.next === null || row?.next === undefined ? undefined : new Date(Number(row.next));
   }

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { Client } from 'pg';
 import { ConfigModule } from '../../src/config/config.module';
 import { AppConfig } from '../../src/config/config.schema';
@@ -16,9 +18,10 @@ import {
   type IdempotencyClaim,
   type NewEmail,
 } from '../../src/store/email.store';
-import type { KyselyEmailStore } from '../../src/store/kysely-email.store';
+import { claimScan, type KyselyEmailStore } from '../../src/store/kysely-email.store';
 import { PostgresEmailStore } from '../../src/store/postgres/postgres.store';
-import { SqliteEmailStore } from '../../src/store/sqlite/sqlite.store';
+import { SQLITE, SqliteEmailStore } from '../../src/store/sqlite/sqlite.store';
+import type { StoreTables } from '../../src/store/store.tables';
 import { StoreModule } from '../../src/store/store.module';
 import { PIXEL_PNG, RECEIPT_BYTES, sampleEmail } from './sample-email';
 
@@ -876,6 +879,41 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
     });
   },
 );
+
+describe('SQLite claim queries', () => {
+  let dir: string;
+  let database: Database.Database;
+  let db: Kysely<StoreTables>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mailover-plan-'));
+    const file = join(dir, 'plan.db');
+    const store = new SqliteEmailStore(file);
+    await store.migrate();
+    await store.close();
+    database = new Database(file);
+    db = new Kysely<StoreTables>({ dialect: new SqliteDialect({ database }) });
+  });
+
+  afterAll(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Without statistics SQLite would read every queued row through emails_status and sort them:
+  // a claim would cost O(backlog) instead of O(batch).
+  it.each([
+    ['due', 'emails_due'],
+    ['expired', 'emails_lease'],
+  ] as const)('the %s scan reads %s in order, with no sort', (which, index) => {
+    const { sql, parameters } = claimScan(db, SQLITE, which, 1_000, 10).compile();
+    const plan = database
+      .prepare(`explain query plan ${sql}`)
+      .all(...parameters)
+      .map((row) => (row as { detail: string }).detail);
+    expect(plan).toEqual([expect.stringContaining(`USING INDEX ${index}`)]);
+  });
+});
 
 describe('StoreModule', () => {
   let dataDir: string;

@@ -1,4 +1,5 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { DUE, LEASED } from '../claim-predicates';
 
 /**
  * Ids are ULIDs compared byte-wise (newest first, cursors); on PostgreSQL that needs the C
@@ -29,17 +30,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('lease_until', 'bigint')
     .execute();
   // The worker's two claim queries, each an ordered range scan of a small partial index.
-  await db.schema
-    .createIndex('emails_due')
-    .on('emails')
-    .column('due_at')
-    .where(sql<boolean>`status in ('queued', 'scheduled')`)
-    .execute();
+  await db.schema.createIndex('emails_due').on('emails').column('due_at').where(DUE).execute();
   await db.schema
     .createIndex('emails_lease')
     .on('emails')
     .column('lease_until')
-    .where(sql<boolean>`status = 'sending'`)
+    .where(LEASED)
     .execute();
   // The list filters, each ending in id so "newest first" reads the index in order.
   await db.schema.createIndex('emails_status').on('emails').columns(['status', 'id']).execute();

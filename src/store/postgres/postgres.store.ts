@@ -28,6 +28,7 @@ const int8AsNumber: CustomTypesConfig = {
 const POSTGRES: StoreDialect = {
   beginWrite: 'begin',
   lockForClaim: (query) => query.forUpdate().skipLocked() as typeof query,
+  emailsVia: () => 'emails',
 };
 
 /**

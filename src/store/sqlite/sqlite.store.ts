@@ -1,17 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import { KyselyEmailStore, type StoreDialect } from '../kysely-email.store';
 import type { StoreTables } from '../store.tables';
 
 /** Waits this long for another process's write lock (a second instance, a CLI) before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5_000;
 
-const SQLITE: StoreDialect = {
+export const SQLITE: StoreDialect = {
   beginWrite: 'begin immediate',
   // One writer at a time: an UPDATE ... WHERE id IN (SELECT ... LIMIT n) cannot race another.
   lockForClaim: (query) => query,
+  emailsVia: (index) => sql`"emails" indexed by ${sql.id(index)}` as unknown as 'emails',
 };
 
 /**
