@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { RateLimitConfig } from '../config/config.schema';
 import { AuthGuard } from './auth.guard';
 import { KeyRing } from './key-ring.service';
 import { MemoryNonceStore } from './memory-nonce.store';
+import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { NonceStore } from './nonce.store';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisNonceStore } from './redis-nonce.store';
@@ -30,7 +31,7 @@ import { RequestAuthenticator } from './request-authenticator.service';
                 maxRetriesPerRequest: 1,
                 disconnectTimeout: 200,
               })
-            : new ThrottlerStorageService(),
+            : new MemoryThrottlerStorage(),
       }),
     }),
   ],
