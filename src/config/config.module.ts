@@ -5,6 +5,7 @@ import {
   AuthConfig,
   DispatchConfig,
   LimitsConfig,
+  LoggingConfig,
   RateLimitConfig,
   ServerConfig,
   StoreConfig,
@@ -27,6 +28,7 @@ export class ConfigModule {
       { provide: AuthConfig, useValue: config.auth },
       { provide: RateLimitConfig, useValue: config.rateLimit },
       { provide: LimitsConfig, useValue: config.limits },
+      { provide: LoggingConfig, useValue: config.logging },
     ];
     return {
       module: ConfigModule,

@@ -55,10 +55,14 @@ export class ProblemFilter implements ExceptionFilter {
     problem.instance = request?.url?.split('?')[0];
     if (error instanceof ProblemException && problem.status >= 500) {
       // An answer we chose (a dependency is down): worth a warning, not a stack trace.
-      this.logger.warn({ status: problem.status, problem: problem.type }, problem.title);
+      this.logger.warn(
+        { reqId: request?.id, status: problem.status, problem: problem.type },
+        problem.title,
+      );
     } else if (problem.status >= 500) {
       this.logger.error(
         {
+          reqId: request?.id,
           err:
             error instanceof Error
               ? { name: error.name, message: error.message, stack: error.stack }
