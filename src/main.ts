@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { createApp } from './app.factory';
 import { ensureApiKeys } from './auth/first-run-key';
 import { ConfigError, loadConfig } from './config/config.loader';
@@ -12,6 +13,10 @@ async function main(): Promise<void> {
     if (!(e instanceof ConfigError)) throw e;
     process.stderr.write(`mailover: invalid configuration\n${e.problems.join('\n')}\n`);
     process.exit(1);
+  }
+  // Read by V8 at every collection, so it applies from here on (before the app allocates).
+  if (config.server.heapGrowingPercent > 0) {
+    setFlagsFromString(`--heap-growing-percent=${config.server.heapGrowingPercent}`);
   }
   const app = await createApp(config);
   // Nest's own shutdown hooks re-raise the signal (exit by signal); a clean stop exits 0.
