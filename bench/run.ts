@@ -38,7 +38,7 @@ const TARGETS = {
 
 /** The defaults of config/default.yaml, stated here so the output can say which were used. */
 const DEFAULT_DISPATCH_CONCURRENCY = 256;
-const DEFAULT_PROVIDER_CONCURRENCY = 50;
+const DEFAULT_PROVIDER_CONCURRENCY = 100;
 /**
  * The one "more concurrency" run, made only when the defaults miss the delivery target: each
  * provider admits as many sends as the worker runs (by default the worker runs 256 while a
@@ -98,7 +98,13 @@ async function main(): Promise<void> {
     const compiled = { MAILOVER_BENCH_ROOT: ROOT, NODE_PATH };
 
     progress(`bare route (${WARMUP_SECONDS} s warm-up + ${SECONDS} s)`);
-    const bare = await ingest(work, 'bare', [bareServer], compiled, '/bare', fake);
+    const bareDir = join(work, 'bare');
+    mkdirSync(bareDir);
+    const bareEnv = { ...compiled, MAILOVER_DATA_DIR: bareDir };
+    const bare = await ingest(work, 'bare', [bareServer], bareEnv, '/bare', fake);
+
+    progress('bare route with a durable write (the floor)');
+    const floor = await ingest(work, 'floor', [bareServer], bareEnv, '/bare-durable', fake);
 
     progress('POST /v1/emails, signed');
     const signed = await ingest(
@@ -109,6 +115,18 @@ async function main(): Promise<void> {
       '/v1/emails',
       fake,
       KEY,
+    );
+
+    progress('POST /v1/emails, signed, nothing due during the run');
+    const held = await ingest(
+      work,
+      'held',
+      ['dist/main.js'],
+      realEnv(work, 'held', fake),
+      '/v1/emails',
+      fake,
+      KEY,
+      emailBody({ sendAt: new Date(Date.now() + 86_400_000).toISOString() }),
     );
 
     progress('POST /v1/emails, unsigned (signing stubbed out)');
@@ -133,6 +151,7 @@ async function main(): Promise<void> {
 
     const peakRssBytes = Math.max(
       signed.peakRssBytes,
+      held.peakRssBytes,
       unsigned.peakRssBytes,
       ...deliveries.map((d) => d.peakRssBytes),
     );
@@ -153,7 +172,7 @@ async function main(): Promise<void> {
         providerLatencyMs: PROVIDER_LATENCY_MS,
       },
       targets: TARGETS,
-      ingest: { bare, signed, unsigned },
+      ingest: { bare, floor, signed, held, unsigned },
       signingCost: cost,
       deliveries,
       peakRssBytes,
@@ -164,7 +183,13 @@ async function main(): Promise<void> {
       JSON.stringify(results, null, 2) + '\n',
     );
     process.stdout.write(
-      render(results.machine, bare, signed, unsigned, cost, deliveries, peakRssBytes),
+      render(
+        results.machine,
+        { bare, floor, signed, held, unsigned },
+        cost,
+        deliveries,
+        peakRssBytes,
+      ),
     );
   } finally {
     await fake?.stop();
@@ -181,6 +206,7 @@ async function ingest(
   path: string,
   fake: FakeChild,
   key?: BenchKey,
+  body = emailBody(),
 ): Promise<ServerRun> {
   const server = await startServer(args, env, await freePort(), join(work, `${name}.log`));
   try {
@@ -189,7 +215,7 @@ async function ingest(
     let fakeCpu = 0;
     let machineCpu = 0;
     const load = await timedLoad(
-      { url: server.url, path, body: emailBody(), key, connections: CONNECTIONS },
+      { url: server.url, path, body, key, connections: CONNECTIONS },
       WARMUP_SECONDS,
       SECONDS,
       () => {
@@ -348,13 +374,12 @@ function table(widths: number[], rows: string[][]): string[] {
 
 function render(
   machine: { cpus: number; model: string; node: string; loadAverageAtStart: number },
-  bare: ServerRun,
-  signed: ServerRun,
-  unsigned: ServerRun,
+  runs: Record<'bare' | 'floor' | 'signed' | 'held' | 'unsigned', ServerRun>,
   cost: SigningCost,
   deliveries: DeliveryRun[],
   peakRssBytes: number,
 ): string {
+  const { bare, floor, signed, held, unsigned } = runs;
   const out: string[] = [];
   const line = (text = '') => out.push(text);
   const cores = (x: number) => x.toFixed(2);
@@ -397,21 +422,21 @@ function render(
       ['', '2xx/s', 'p50', 'p99', 'failed', 'server', 'server', 'autocannon', 'others', 'peak RSS'],
       ['', '', 'ms', 'ms', '', 'CPU us/req', 'cores', 'cores', 'cores', ''],
       ingestRow('bare NestJS + Fastify: POST /bare, validation', bare),
+      ingestRow('  + one durable SQLite insert (the floor)', floor),
       ingestRow('POST /v1/emails signed (node dist/main.js)', signed),
+      ingestRow('  the same, nothing due during the run', held),
       ingestRow('POST /v1/emails unsigned (signing stubbed out)', unsigned),
     ],
   )) {
     line(text);
   }
-  const disturbed = Math.max(bare.otherCpuShare, signed.otherCpuShare, unsigned.otherCpuShare);
+  const disturbed = Math.max(...Object.values(runs).map((r) => r.otherCpuShare));
   if (disturbed > 0.25) {
     line(
       `  ! other processes kept up to ${cores(disturbed)} of the ${cpus().length} cores busy meanwhile: these figures are disturbed`,
     );
   }
-  problems('bare', bare);
-  problems('signed', signed);
-  problems('unsigned', unsigned);
+  for (const [name, run] of Object.entries(runs)) problems(name, run);
   const ratio = signed.load.rps / bare.load.rps;
   const signedRatio = signed.load.rps / unsigned.load.rps;
   line(
@@ -421,7 +446,13 @@ function render(
     `  signed / unsigned  ${pct(signedRatio).padStart(8)}   target >= ${pct(TARGETS.signedToUnsigned)}   ${verdict(signedRatio >= TARGETS.signedToUnsigned)}   (signing costs at most 10 %)`,
   );
   line(
-    '  The real server also delivers what it accepts meanwhile; its CPU per request includes that.',
+    `  floor / bare       ${pct(floor.load.rps / bare.load.rps).padStart(8)}   what a durable write alone leaves of the bare route`,
+  );
+  line(
+    `  held / bare        ${pct(held.load.rps / bare.load.rps).padStart(8)}   Mailover's ingest alone (sendAt a day ahead: nothing delivered meanwhile)`,
+  );
+  line(
+    '  The signed and unsigned servers also deliver what they accept meanwhile; their CPU per request includes that.',
   );
   line('  "others": cores used by processes outside the benchmark while it measured (ideally 0).');
   line();

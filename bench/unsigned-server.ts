@@ -1,6 +1,6 @@
 /**
  * The real application without request signing, for the "unsigned" figure: the same compiled
- * `createApp(config)` as dist/main.js (loaded from dist/), the same configuration, guards, rate
+ * `createApp(config)` as dist/main.js (loaded from dist/), the same runtime settings, configuration, guards, rate
  * limit, store and worker, except that `RequestAuthenticator.authenticate` answers "the bench
  * key" at once: no HMAC, no body hash, no nonce claim. Mailover has no setting that turns
  * signing off (auth is mandatory on /v1/*), so this lives here, in the benchmark, and nowhere else.
@@ -27,7 +27,12 @@ async function main(): Promise<void> {
     join(DIST, 'auth', 'key-ring.service.js')
   )) as typeof import('../src/auth/key-ring.service');
 
+  const { applyRuntimeSettings } = (await import(
+    join(DIST, 'runtime.js')
+  )) as typeof import('../src/runtime');
+
   const config = loadConfig(process.env);
+  applyRuntimeSettings(config.server);
   const app = await createApp(config);
   const key = app.get(KeyRing).get(process.env.BENCH_KEY_ID ?? '');
   if (!key) throw new Error('BENCH_KEY_ID must name a key of auth.keys');

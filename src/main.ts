@@ -1,8 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
 import { createApp } from './app.factory';
 import { ensureApiKeys } from './auth/first-run-key';
 import { ConfigError, loadConfig } from './config/config.loader';
 import type { AppConfig } from './config/config.schema';
+import { applyRuntimeSettings } from './runtime';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -14,10 +14,7 @@ async function main(): Promise<void> {
     process.stderr.write(`mailover: invalid configuration\n${e.problems.join('\n')}\n`);
     process.exit(1);
   }
-  // Read by V8 at every collection, so it applies from here on (before the app allocates).
-  if (config.server.heapGrowingPercent > 0) {
-    setFlagsFromString(`--heap-growing-percent=${config.server.heapGrowingPercent}`);
-  }
+  applyRuntimeSettings(config.server);
   const app = await createApp(config);
   // Nest's own shutdown hooks re-raise the signal (exit by signal); a clean stop exits 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -11,8 +11,9 @@ const FOOTER =
   'Manage your email preferences at https://acme.test/account/notifications. Our privacy notice ' +
   'explains how we use your data: https://acme.test/privacy. Please do not share this receipt.';
 
-function receipt(padding: number): Record<string, unknown> {
+function receipt(padding: number, extra: Record<string, unknown>): Record<string, unknown> {
   return {
+    ...extra,
     from: 'Acme Billing <billing@acme.test>',
     to: ['Ann Lee <ann.lee@example.com>'],
     replyTo: 'support@acme.test',
@@ -33,11 +34,11 @@ function receipt(padding: number): Record<string, unknown> {
   };
 }
 
-/** The body as sent: UTF-8 JSON, exactly BODY_BYTES long. */
-export function emailBody(): string {
-  const unpadded = Buffer.byteLength(JSON.stringify(receipt(0)));
+/** The body as sent: UTF-8 JSON, exactly BODY_BYTES long (`extra` fields included, e.g. sendAt). */
+export function emailBody(extra: Record<string, unknown> = {}): string {
+  const unpadded = Buffer.byteLength(JSON.stringify(receipt(0, extra)));
   if (unpadded > BODY_BYTES) throw new Error(`the sample email is already ${unpadded} bytes`);
-  const body = JSON.stringify(receipt(BODY_BYTES - unpadded));
+  const body = JSON.stringify(receipt(BODY_BYTES - unpadded, extra));
   if (Buffer.byteLength(body) !== BODY_BYTES) throw new Error('the sample email is not 1 KB');
   return body;
 }

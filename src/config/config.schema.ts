@@ -85,7 +85,7 @@ export class ProviderConfig {
   @IsInt()
   @Min(1)
   @Max(10_000)
-  concurrency = 50;
+  concurrency = 100;
 
   /** Every HTTP type; default: the provider's production URL. */
   @IsOptional()
