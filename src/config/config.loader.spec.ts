@@ -105,6 +105,23 @@ providers:
     ]);
   });
 
+  it('tunes the heap by default, and bounds the tuning', () => {
+    expect(loadConfig({ MAILOVER_DATA_DIR: dir }).server).toMatchObject({
+      heapGrowingPercent: 50,
+      semiSpaceMb: 32,
+    });
+    const off = overlay('server: { heapGrowingPercent: 0, semiSpaceMb: 0 }');
+    expect(loadConfig({ MAILOVER_CONFIG: off }).server).toMatchObject({
+      heapGrowingPercent: 0,
+      semiSpaceMb: 0,
+    });
+    const wild = overlay('server: { heapGrowingPercent: -1, semiSpaceMb: 1024 }');
+    expect(problemsOf({ MAILOVER_CONFIG: wild })).toEqual([
+      expect.stringMatching(/^server\.heapGrowingPercent: /),
+      expect.stringMatching(/^server\.semiSpaceMb: /),
+    ]);
+  });
+
   it('reports an unreadable overlay file', () => {
     expect(problemsOf({ MAILOVER_CONFIG: join(dir, 'missing.yaml') })[0]).toMatch(
       /missing\.yaml: ENOENT/,
