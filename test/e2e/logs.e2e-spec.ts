@@ -208,3 +208,66 @@ describe('logs never contain secrets, signatures or message bodies', () => {
     expect(output).not.toMatch(/canary-(metadata|query)/);
   });
 });
+
+describe('access log lines (logging.requests)', () => {
+  const secret = randomBytes(24).toString('hex');
+
+  /** Runs the real server in `mode`, sends one accepted and one refused request, answers its output. */
+  async function outputIn(mode: 'errors' | 'all' | 'none'): Promise<string> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mailover-access-'));
+    const configFile = join(dataDir, 'config.yaml');
+    writeFileSync(
+      configFile,
+      stringify({
+        logging: { requests: mode },
+        auth: { keys: [{ id: 'access-key', secret, scopes: ['send', 'read'] }] },
+      }),
+    );
+    const server = await spawnServer({
+      NODE_ENV: 'production',
+      MAILOVER_CONFIG: configFile,
+      MAILOVER_DATA_DIR: dataDir,
+    });
+    try {
+      await whenLive(server);
+      const client = new MailoverClient({ baseUrl: server.url, keyId: 'access-key', secret });
+      await client.sendEmail({
+        from: 'ops@acme.test',
+        to: 'ann@example.com',
+        subject: 'Hi',
+        text: 'hi',
+      });
+      const refused = await fetch(`${server.url}/v1/emails?x=1`, { method: 'GET' });
+      expect(refused.status).toBe(401);
+      await fetch(`${server.url}/health/ready`);
+    } finally {
+      await server.stop();
+    }
+    return server.output();
+  }
+
+  /** The access lines in a server's output, as [method path status] strings. */
+  const accessLines = (output: string) =>
+    output
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"responseTime"'))
+      .map((line) => {
+        const { req, res } = JSON.parse(line) as {
+          req: { method: string; path: string };
+          res: { status: number };
+        };
+        return `${req.method} ${req.path} ${res.status}`;
+      });
+
+  it('logs only answers of 400 and above by default, without the query string', async () => {
+    expect(accessLines(await outputIn('errors'))).toEqual(['GET /v1/emails 401']);
+  });
+
+  it('logs every request but the probes with `all`, and none with `none`', async () => {
+    expect(accessLines(await outputIn('all'))).toEqual([
+      'POST /v1/emails 202',
+      'GET /v1/emails 401',
+    ]);
+    expect(accessLines(await outputIn('none'))).toEqual([]);
+  });
+});
