@@ -49,8 +49,10 @@ type WriteOp =
       result: RoundResult;
       attempts: AttemptRecord[];
       now: Date;
-    };
-type WriteResult = CreateResult | boolean;
+    }
+  | ClaimOp;
+type ClaimOp = { kind: 'claim'; owner: string; at: number; leaseMs: number; limit: number };
+type WriteResult = CreateResult | boolean | EmailRecord[];
 
 /**
  * The ids a claim takes, oldest first: emails whose lease expired before `at` (`expired`), or
@@ -86,7 +88,7 @@ const ROWS_PER_INSERT = 1000;
 const BYTES_PER_INSERT = 16 * 1024 * 1024;
 
 /**
- * The store on Kysely, shared by SQLite and PostgreSQL. `create` and `finishRound` go through a
+ * The store on Kysely, shared by SQLite and PostgreSQL. `create`, `finishRound` and `claimDue` go through a
  * group commit: one transaction per batch, each batch first written set-wise under a savepoint and,
  * if any statement fails, again item by item under savepoints so only the failing item fails.
  */
@@ -205,31 +207,14 @@ export class KyselyEmailStore implements EmailStore {
     return row ? toRecord(row) : this.get(id);
   }
 
-  async claimDue(owner: string, now: Date, leaseMs: number, limit: number): Promise<EmailRecord[]> {
-    const at = now.getTime();
-    const rows = await this.inTransaction(async (trx) => {
-      const take = (ids: SelectQueryBuilder<StoreTables, 'emails', { id: string }>) =>
-        trx
-          .updateTable('emails')
-          .set((eb) => ({
-            status: 'sending',
-            lease_owner: owner,
-            lease_until: at + leaseMs,
-            rounds: eb('rounds', '+', 1),
-            updated_at: at,
-          }))
-          .where('id', 'in', this.dialect.lockForClaim(ids))
-          .returningAll()
-          .execute();
-      // Expired leases first: those emails were due before anything still queued.
-      const expired = await take(claimScan(trx, this.dialect, 'expired', at, limit));
-      if (expired.length >= limit) return expired;
-      const due = await take(claimScan(trx, this.dialect, 'due', at, limit - expired.length));
-      return [...expired, ...due];
-    });
-    return rows
-      .map(toRecord)
-      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || cmp(a.id, b.id));
+  /**
+   * Through the group commit: a claim shares its transaction (and fsync) with the writes that
+   * arrived meanwhile, and sees the emails created in it.
+   */
+  claimDue(owner: string, now: Date, leaseMs: number, limit: number): Promise<EmailRecord[]> {
+    return this.submit({ kind: 'claim', owner, at: now.getTime(), leaseMs, limit }) as Promise<
+      EmailRecord[]
+    >;
   }
 
   async release(ids: string[], owner: string, now: Date): Promise<void> {
@@ -359,9 +344,12 @@ export class KyselyEmailStore implements EmailStore {
     const results: WriteResult[] = new Array<WriteResult>(ops.length);
     const creates: Array<{ index: number; email: NewEmail; idempotency?: IdempotencyClaim }> = [];
     const finishes: Array<Extract<WriteOp, { kind: 'finish' }> & { index: number }> = [];
-    ops.forEach((op, index) =>
-      op.kind === 'create' ? creates.push({ ...op, index }) : finishes.push({ ...op, index }),
-    );
+    const claims: Array<ClaimOp & { index: number }> = [];
+    ops.forEach((op, index) => {
+      if (op.kind === 'create') creates.push({ ...op, index });
+      else if (op.kind === 'finish') finishes.push({ ...op, index });
+      else claims.push({ ...op, index });
+    });
 
     // Idempotency: the first insert of a (scope, key) wins; the others read the winner's row.
     const keyed = creates.filter((c) => c.idempotency);
@@ -431,7 +419,35 @@ export class KyselyEmailStore implements EmailStore {
     for (const chunk of chunks(attemptRows, () => 1, ROWS_PER_INSERT, Infinity)) {
       await trx.insertInto('attempts').values(chunk).execute();
     }
+    // Last, so a claim sees what this batch created and finished.
+    for (const c of claims) results[c.index] = await this.claimIn(trx, c);
     return results;
+  }
+
+  /** Leases up to `limit` emails to `owner`: expired leases first, then due emails; oldest first. */
+  private async claimIn(trx: Db, { owner, at, leaseMs, limit }: ClaimOp): Promise<EmailRecord[]> {
+    const take = (ids: SelectQueryBuilder<StoreTables, 'emails', { id: string }>) =>
+      trx
+        .updateTable('emails')
+        .set((eb) => ({
+          status: 'sending',
+          lease_owner: owner,
+          lease_until: at + leaseMs,
+          rounds: eb('rounds', '+', 1),
+          updated_at: at,
+        }))
+        .where('id', 'in', this.dialect.lockForClaim(ids))
+        .returningAll()
+        .execute();
+    // Expired leases first: those emails were due before anything still queued.
+    const expired = await take(claimScan(trx, this.dialect, 'expired', at, limit));
+    const due =
+      expired.length >= limit
+        ? []
+        : await take(claimScan(trx, this.dialect, 'due', at, limit - expired.length));
+    return [...expired, ...due]
+      .map(toRecord)
+      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || cmp(a.id, b.id));
   }
 
   private async insertEmails(trx: Db, emails: NewEmail[]): Promise<void> {
