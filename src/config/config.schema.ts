@@ -237,22 +237,13 @@ export class ServerConfig {
    * V8 collects the old generation once it has grown this many percent over what survived the
    * last collection. V8's own heuristic (0 keeps it) lets a busy server's heap reach four times
    * its live data before collecting: about 45 MB live became 300 MB resident under load here,
-   * 210 MB with 50, at the same throughput (bench/README.md).
+   * about 205 MB with 50 (225 with 100), for more frequent, short (about 5 ms) collections whose
+   * cost was within this machine's run-to-run noise (bench/README.md).
    */
   @IsInt()
   @Min(0)
   @Max(1000)
   heapGrowingPercent = 50;
-
-  /**
-   * V8's young generation: the most each of its two semi-spaces grows to, in MB (0 keeps V8's
-   * 16). Nearly every object a request allocates dies young; with 32, scavenges run half as often
-   * and copy less, which took about a tenth off the CPU per request at load here.
-   */
-  @IsInt()
-  @Min(0)
-  @Max(256)
-  semiSpaceMb = 32;
 }
 
 export class StoreConfig {
