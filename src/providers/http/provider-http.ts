@@ -1,9 +1,6 @@
 import { inspect } from 'node:util';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { HttpService } from '@nestjs/axios';
-import axios, { AxiosError, type AxiosResponse } from 'axios';
 import { ProviderError, type FailureKind } from '../../domain/provider-error';
+import { httpThread, ThreadTransportError } from './http-thread';
 
 export interface ProviderHttpRequest {
   method: 'GET' | 'POST' | 'PUT';
@@ -28,54 +25,37 @@ export interface ProviderHttpOptions {
 }
 
 /**
- * One provider's HTTP connection: @nestjs/axios over keep-alive agents, with the provider's
- * timeout. It answers every HTTP status as a response and turns transport failures into
- * classified `ProviderError`s; it never puts request headers (credentials) into an error.
+ * One provider's HTTP connection: axios (from @nestjs/axios) over keep-alive agents with the
+ * provider's timeout, on the process's HTTP thread (http-thread.ts). It answers every HTTP status
+ * as a response and turns transport failures into classified `ProviderError`s; it never puts
+ * request headers (credentials) into an error.
  */
 export class ProviderHttp {
   readonly baseUrl: string;
-  private readonly http: HttpService;
+  private readonly client: number;
 
   constructor(private readonly options: ProviderHttpOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-    this.http = new HttpService(
-      axios.create({
-        timeout: options.timeoutMs,
-        httpAgent: new HttpAgent(agentOptions),
-        httpsAgent: new HttpsAgent(agentOptions),
-        maxRedirects: 0,
-        responseType: 'text',
-        transformResponse: (data: unknown) => data,
-        validateStatus: () => true,
-        maxBodyLength: Infinity,
-        maxContentLength: 10 * 1024 * 1024,
-        proxy: false,
-      }),
-    );
+    this.client = httpThread.open({ timeoutMs: options.timeoutMs, maxSockets: options.maxSockets });
   }
 
   async request(req: ProviderHttpRequest, signal?: AbortSignal): Promise<ProviderHttpResponse> {
-    let res: AxiosResponse<string>;
+    let { headers, body } = req;
+    if (body instanceof FormData) {
+      // A FormData cannot cross to the thread: encode it here, boundary and all.
+      const encoded = new Response(body);
+      headers = { ...headers, 'content-type': encoded.headers.get('content-type')! };
+      body = Buffer.from(await encoded.arrayBuffer());
+    }
     try {
-      // HttpService's axios instance directly: its Observable wrapper cancels a CancelToken on
-      // every completed request (an AxiosError allocated per send), and we need one promise.
-      res = await this.http.axiosRef.request<string>({
-        method: req.method,
-        url: this.baseUrl + req.path,
-        headers: req.headers,
-        data: req.body,
+      return await httpThread.request(
+        this.client,
+        { method: req.method, url: this.baseUrl + req.path, headers, body },
         signal,
-      });
+      );
     } catch (e) {
       throw this.transportError(e);
     }
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers ?? {})) {
-      if (v !== undefined && v !== null)
-        headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-    }
-    return { status: res.status, headers, text: typeof res.data === 'string' ? res.data : '' };
   }
 
   /** The agents keep sent requests (auth headers included): never print them. */
@@ -85,14 +65,12 @@ export class ProviderHttp {
 
   /** Frees the keep-alive sockets. */
   close(): void {
-    const defaults = this.http.axiosRef.defaults;
-    (defaults.httpAgent as HttpAgent | undefined)?.destroy();
-    (defaults.httpsAgent as HttpsAgent | undefined)?.destroy();
+    httpThread.close(this.client);
   }
 
   private transportError(e: unknown): ProviderError {
-    const code = e instanceof AxiosError ? (e.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
-    const kind = transportKind(code, e);
+    const code = e instanceof ThreadTransportError ? e.code : 'ERR_UNKNOWN';
+    const kind = transportKind(code, e instanceof ThreadTransportError ? e.causeCode : undefined);
     const what =
       code === 'ECONNABORTED' || code === 'ETIMEDOUT'
         ? `no answer within ${this.options.timeoutMs} ms`
@@ -113,10 +91,9 @@ const NOT_SENT = new Set([
   'EADDRNOTAVAIL',
 ]);
 
-function transportKind(code: string, e: unknown): FailureKind {
+function transportKind(code: string, causeCode?: string): FailureKind {
   if (NOT_SENT.has(code)) return 'retryable';
-  const cause = (e as { cause?: { code?: string } })?.cause?.code;
-  if (cause && NOT_SENT.has(cause)) return 'retryable';
+  if (causeCode && NOT_SENT.has(causeCode)) return 'retryable';
   return 'ambiguous';
 }
 
