@@ -117,6 +117,9 @@ async function main(): Promise<void> {
       KEY,
     );
 
+    // Held for a day: nothing is due during the run, so these two measure the ingest path alone
+    // (where a signature's share of the work is largest), without the delivery's run-to-run noise.
+    const heldBody = emailBody({ sendAt: new Date(Date.now() + 86_400_000).toISOString() });
     progress('POST /v1/emails, signed, nothing due during the run');
     const held = await ingest(
       work,
@@ -126,10 +129,10 @@ async function main(): Promise<void> {
       '/v1/emails',
       fake,
       KEY,
-      emailBody({ sendAt: new Date(Date.now() + 86_400_000).toISOString() }),
+      heldBody,
     );
 
-    progress('POST /v1/emails, unsigned (signing stubbed out)');
+    progress('POST /v1/emails, unsigned (signing stubbed out), nothing due');
     const unsigned = await ingest(
       work,
       'unsigned',
@@ -137,6 +140,8 @@ async function main(): Promise<void> {
       { ...realEnv(work, 'unsigned', fake), BENCH_KEY_ID: KEY.id, ...compiled },
       '/v1/emails',
       fake,
+      undefined,
+      heldBody,
     );
 
     progress('signing micro-benchmark');
@@ -425,7 +430,7 @@ function render(
       ingestRow('  + one durable SQLite insert (the floor)', floor),
       ingestRow('POST /v1/emails signed (node dist/main.js)', signed),
       ingestRow('  the same, nothing due during the run', held),
-      ingestRow('POST /v1/emails unsigned (signing stubbed out)', unsigned),
+      ingestRow('  the same, unsigned (signing stubbed out)', unsigned),
     ],
   )) {
     line(text);
@@ -438,12 +443,12 @@ function render(
   }
   for (const [name, run] of Object.entries(runs)) problems(name, run);
   const ratio = signed.load.rps / bare.load.rps;
-  const signedRatio = signed.load.rps / unsigned.load.rps;
+  const signedRatio = held.load.rps / unsigned.load.rps;
   line(
     `  signed / bare      ${pct(ratio).padStart(8)}   target >= ${pct(TARGETS.ratioToBare)}   ${verdict(ratio >= TARGETS.ratioToBare)}   (the figure)`,
   );
   line(
-    `  signed / unsigned  ${pct(signedRatio).padStart(8)}   target >= ${pct(TARGETS.signedToUnsigned)}   ${verdict(signedRatio >= TARGETS.signedToUnsigned)}   (signing costs at most 10 %)`,
+    `  held / unsigned    ${pct(signedRatio).padStart(8)}   target >= ${pct(TARGETS.signedToUnsigned)}   ${verdict(signedRatio >= TARGETS.signedToUnsigned)}   (signing costs at most 10 %; nothing due in either)`,
   );
   line(
     `  floor / bare       ${pct(floor.load.rps / bare.load.rps).padStart(8)}   what a durable write alone leaves of the bare route`,
@@ -452,11 +457,11 @@ function render(
     `  held / bare        ${pct(held.load.rps / bare.load.rps).padStart(8)}   Mailover's ingest alone (sendAt a day ahead: nothing delivered meanwhile)`,
   );
   line(
-    '  The signed and unsigned servers also deliver what they accept meanwhile; their CPU per request includes that.',
+    '  The first signed server also delivers what it accepts meanwhile; its CPU per request includes that.',
   );
   line('  "others": cores used by processes outside the benchmark while it measured (ideally 0).');
   line();
-  const budgetUs = 1e6 / signed.load.rps;
+  const budgetUs = 1e6 / held.load.rps;
   line(
     'Signing cost, in-process micro-benchmark (dist/ code, 1 KB body, median of 5 rounds of 10,000)',
   );
@@ -468,7 +473,7 @@ function render(
     `  server  verifyRequest + nonce claim    ${cost.verifyAndClaimUs.toFixed(1).padStart(6)} us/request`,
   );
   line(
-    `  at the signed ${int(signed.load.rps)} req/s a request has ${budgetUs.toFixed(0)} us of server time; ` +
+    `  at the held ${int(held.load.rps)} req/s (ingest alone) a request has ${budgetUs.toFixed(0)} us of server time; ` +
       `verification takes ${pct(cost.verifyAndClaimUs / budgetUs)} of it`,
   );
   line();
