@@ -9,19 +9,30 @@ import { signatureSecurityScheme, swaggerSigningOptions } from './auth/swagger-s
 import type { AppConfig } from './config/config.schema';
 import { ProblemFilter } from './http/problem.filter';
 import { AccessLog } from './logging/access-log';
+import type { ProviderRegistry } from './providers/provider.registry';
 
-/** Builds the whole application (used by main.ts, the e2e tests and the benchmark). */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+/**
+ * Builds the whole application (used by main.ts, the e2e tests and the benchmark). `registry`
+ * must be the one `loadConfig` validated the providers with (default: the shipped plug-ins).
+ */
+export async function createApp(
+  config: AppConfig,
+  registry?: ProviderRegistry,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustedProxies.length ? config.server.trustedProxies : false,
     // Ids of our own; request ids from clients are not trusted.
     genReqId: () => crypto.randomUUID(),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    rawBody: true,
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, registry),
+    adapter,
+    {
+      rawBody: true,
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.get(AccessLog).install(app);
   app.useGlobalFilters(new ProblemFilter());

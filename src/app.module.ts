@@ -6,15 +6,16 @@ import { HealthModule } from './health/health.module';
 import { HttpModule } from './http/http.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import type { ProviderRegistry } from './providers/provider.registry';
 
 /** The composition root. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, registry?: ProviderRegistry): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(config, registry),
         LoggingModule,
         MetricsModule,
         AuthModule,

@@ -1,7 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { stringify } from 'yaml';
+import { Secret } from '../domain/secret';
+import { MailgunOptions } from '../providers/mailgun/mailgun.options';
 import { ConfigError, loadConfig } from './config.loader';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailover-config-'));
@@ -59,9 +62,11 @@ dispatch:
     expect(config.dispatch.breaker.consecutiveFailures).toBe(3);
     expect(config.dispatch.breaker.halfOpenAfterMs).toBe(30_000); // merged, not replaced
     expect(config.providers.map((p) => p.id)).toEqual(['mailgun-eu', 'relay']);
-    expect(config.providers[0].apiKey?.reveal()).toBe('key-canary-123456');
+    const mailgun = config.providers[0] as MailgunOptions;
+    expect(mailgun).toBeInstanceOf(MailgunOptions);
+    expect(mailgun.apiKey.reveal()).toBe('key-canary-123456');
     expect(config.providers[1]).toMatchObject({ host: '127.0.0.1', port: 2525, secure: false });
-    const printed = `${inspect(config, { depth: 10 })} ${JSON.stringify(config)} ${String(config.providers[0].apiKey)}`;
+    const printed = `${inspect(config, { depth: 10 })} ${JSON.stringify(config)} ${String(mailgun.apiKey)}`;
     expect(printed).not.toContain('key-canary-123456');
   });
 
@@ -119,5 +124,98 @@ providers:
     expect(problemsOf({ MAILOVER_CONFIG: join(dir, 'missing.yaml') })[0]).toMatch(
       /missing\.yaml: ENOENT/,
     );
+  });
+
+  it('boots an SMTP relay with requireTls: false (documented, and read by the adapter)', () => {
+    const file = overlay(`
+providers:
+  - { id: relay, type: smtp, host: 127.0.0.1, port: 2525, requireTls: false }
+`);
+    expect(loadConfig({ MAILOVER_CONFIG: file }).providers[0]).toMatchObject({ requireTls: false });
+  });
+});
+
+/** A valid value for every setting name the README's provider table may name. */
+const EXAMPLES: Record<string, unknown> = {
+  enabled: false,
+  priority: 2,
+  weight: 3,
+  timeoutMs: 4000,
+  concurrency: 7,
+  apiKey: 'api-key-example',
+  domain: 'mg.example.test',
+  baseUrl: 'http://127.0.0.1:9/api',
+  region: 'eu-west-1',
+  accessKeyId: 'AKIAEXAMPLE',
+  secretAccessKey: 'secret-access-key-example',
+  sessionToken: 'session-token-example',
+  endpoint: 'http://127.0.0.1:9/ses',
+  configurationSet: 'transactional',
+  serverToken: 'server-token-example',
+  messageStream: 'outbound-2',
+  host: 'smtp.example.test',
+  port: 2525,
+  secure: true,
+  requireTls: false,
+  user: 'mailer',
+  pass: 'smtp-pass-example',
+  pool: 3,
+  tlsRejectUnauthorized: false,
+  directory: join(dir, 'elsewhere'),
+};
+
+/** `type -> settings` as the README's generated table names them. */
+function readmeSettings(): Map<string, string[]> {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const table = readme.slice(
+    readme.indexOf('<!-- provider-table'),
+    readme.indexOf('<!-- /provider-table'),
+  );
+  const rows = new Map<string, string[]>();
+  for (const line of table.split('\n')) {
+    const cells = line.split(' | ');
+    const type = /^\| `([a-z0-9-]+)`$/.exec(cells[0])?.[1];
+    if (type)
+      rows.set(
+        type,
+        [...cells[1].matchAll(/(?:^|, )`(\w+)`/g)].map((m) => m[1]),
+      );
+  }
+  return rows;
+}
+
+describe("loadConfig and the README's provider table", () => {
+  const rows = readmeSettings();
+
+  it('names every shipped type', () => {
+    expect([...rows.keys()].sort()).toEqual([
+      'mailgun',
+      'mandrill',
+      'postmark',
+      'resend',
+      'sandbox',
+      'sendgrid',
+      'ses',
+      'smtp',
+      'sparkpost',
+    ]);
+  });
+
+  it.each([...rows.entries()])('round-trips every setting of %s the table names', (type, names) => {
+    const common = ['enabled', 'priority', 'weight', 'timeoutMs', 'concurrency'];
+    const entry: Record<string, unknown> = { id: `${type}-1`, type };
+    for (const name of [...common, ...names]) {
+      expect(EXAMPLES).toHaveProperty([name]);
+      entry[name] = EXAMPLES[name];
+    }
+    const config = loadConfig({ MAILOVER_CONFIG: overlay(stringify({ providers: [entry] })) });
+    const loaded = config.providers[0] as unknown as Record<string, unknown>;
+    const read = Object.fromEntries(
+      Object.keys(entry).map((k) => [
+        k,
+        loaded[k] instanceof Secret ? (loaded[k] as Secret).reveal() : loaded[k],
+      ]),
+    );
+    expect(read).toEqual(entry);
   });
 });

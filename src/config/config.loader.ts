@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { parse } from 'yaml';
+import { ProviderRegistry } from '../providers/provider.registry';
 import { AppConfig, ProviderConfig, RateLimitRule } from './config.schema';
 
 /** Every problem found in the configuration, one line each, naming the key path. */
@@ -19,9 +20,14 @@ const DEFAULT_FILE = resolve(__dirname, '../../config/default.yaml');
 /**
  * Reads config/default.yaml, overlays the file named by MAILOVER_CONFIG, expands `${NAME}`
  * (and `${NAME:-fallback}`) from the environment inside string values, applies PORT,
- * MAILOVER_DATA_DIR and NODE_ENV, and validates the result once.
+ * MAILOVER_DATA_DIR and NODE_ENV, and validates the result once. Each `providers` entry is
+ * validated by its type's plug-in in `registry` (default: the shipped plug-ins).
  */
-export function loadConfig(env: Env = process.env, defaultsFile = DEFAULT_FILE): AppConfig {
+export function loadConfig(
+  env: Env = process.env,
+  defaultsFile = DEFAULT_FILE,
+  registry = new ProviderRegistry(),
+): AppConfig {
   const problems: string[] = [];
   let raw = readYaml(defaultsFile, problems);
   if (env.MAILOVER_CONFIG) raw = overlay(raw, readYaml(resolve(env.MAILOVER_CONFIG), problems));
@@ -34,6 +40,8 @@ export function loadConfig(env: Env = process.env, defaultsFile = DEFAULT_FILE):
   expanded.dataDir = env.MAILOVER_DATA_DIR || expanded.dataDir || './data';
   expanded.environment = env.NODE_ENV || 'development';
 
+  const rawProviders = expanded.providers ?? [];
+  expanded.providers = [];
   const config = plainToInstance(AppConfig, expanded, { exposeDefaultValues: true });
   for (const error of validateSync(config, { whitelist: true, forbidNonWhitelisted: true })) {
     collect(error, '', problems);
@@ -43,23 +51,25 @@ export function loadConfig(env: Env = process.env, defaultsFile = DEFAULT_FILE):
     config.rateLimit.perKey[keyId] = typed;
     for (const error of validateSync(typed)) collect(error, `rateLimit.perKey.${keyId}`, problems);
   }
-  checkProviders(config, Array.isArray(expanded.providers) ? expanded.providers : [], problems);
+  config.providers = readProviders(rawProviders, registry, problems);
   checkAuth(config, problems);
   checkLease(config, problems);
   if (problems.length) throw new ConfigError(problems);
 
   config.dataDir = resolve(config.dataDir);
-  if (config.providers.length === 0) config.providers.push(sandboxDefault());
+  if (config.providers.length === 0) config.providers.push(sandboxDefault(registry));
   for (const p of config.providers) {
-    if (p.type === 'sandbox') p.directory = absoluteIn(config.dataDir, p.directory ?? 'outbox');
+    registry.find(p.type)?.resolve?.(p, { dataDir: config.dataDir });
   }
   return config;
 }
 
 /** The embedded default when no provider is configured: .eml files under dataDir/outbox. */
-function sandboxDefault(): ProviderConfig {
+function sandboxDefault(registry: ProviderRegistry): ProviderConfig {
+  const sandbox = registry.find('sandbox');
+  if (!sandbox) throw new ConfigError(['providers: no provider is configured']);
   return plainToInstance(
-    ProviderConfig,
+    sandbox.options,
     { id: 'sandbox', type: 'sandbox' },
     { exposeDefaultValues: true },
   );
@@ -124,7 +134,13 @@ function expandEnv(value: unknown, env: Env, path: string, problems: string[]): 
   return value;
 }
 
-function collect(error: ValidationError, parent: string, problems: string[]): void {
+/** `unknown` words a setting the class does not declare. */
+function collect(
+  error: ValidationError,
+  parent: string,
+  problems: string[],
+  unknown = 'is not a known setting',
+): void {
   const isIndex = /^\d+$/.test(error.property);
   const path = isIndex
     ? `${parent}[${error.property}]`
@@ -133,59 +149,48 @@ function collect(error: ValidationError, parent: string, problems: string[]): vo
       : error.property;
   for (const message of Object.values(error.constraints ?? {})) {
     const text = message.startsWith(`property ${error.property} `)
-      ? 'is not a known setting'
+      ? unknown
       : message.replace(new RegExp(`^${error.property} `), '');
     const line = `${path}: ${text}`;
     if (!problems.includes(line)) problems.push(line);
   }
-  for (const child of error.children ?? []) collect(child, path, problems);
+  for (const child of error.children ?? []) collect(child, path, problems, unknown);
 }
 
-const COMMON_FIELDS = ['id', 'type', 'enabled', 'priority', 'weight', 'timeoutMs', 'concurrency'];
-const HTTP_FIELDS = [...COMMON_FIELDS, 'baseUrl'];
-/** Settings each provider type reads; any other is a mistake worth a line. */
-const FIELDS_BY_TYPE: Record<string, string[]> = {
-  mailgun: [...HTTP_FIELDS, 'apiKey', 'domain'],
-  sendgrid: [...HTTP_FIELDS, 'apiKey'],
-  ses: [
-    ...COMMON_FIELDS,
-    'region',
-    'accessKeyId',
-    'secretAccessKey',
-    'sessionToken',
-    'endpoint',
-    'configurationSet',
-  ],
-  postmark: [...HTTP_FIELDS, 'serverToken', 'messageStream'],
-  mandrill: [...HTTP_FIELDS, 'apiKey'],
-  sparkpost: [...HTTP_FIELDS, 'apiKey'],
-  resend: [...HTTP_FIELDS, 'apiKey'],
-  smtp: [
-    ...COMMON_FIELDS,
-    'host',
-    'port',
-    'secure',
-    'user',
-    'pass',
-    'pool',
-    'tlsRejectUnauthorized',
-  ],
-  sandbox: [...COMMON_FIELDS, 'directory'],
-};
-
-function checkProviders(config: AppConfig, raw: unknown[], problems: string[]): void {
+/**
+ * Validates each entry against its type's options class: the plug-in's own settings and the
+ * common ones are accepted, any other (another type's, or a typo) is a mistake worth a line.
+ */
+function readProviders(
+  raw: unknown,
+  registry: ProviderRegistry,
+  problems: string[],
+): ProviderConfig[] {
+  if (!Array.isArray(raw)) {
+    problems.push('providers: must be a list');
+    return [];
+  }
   const seen = new Set<string>();
-  (config.providers ?? []).forEach((p, i) => {
-    if (p.id && seen.has(p.id))
-      problems.push(`providers[${i}].id: duplicates another provider's id "${p.id}"`);
-    seen.add(p.id);
-    const allowed = FIELDS_BY_TYPE[p.type];
-    const given = raw[i];
-    if (!allowed || !isMapping(given)) return;
-    for (const key of Object.keys(given)) {
-      if (!allowed.includes(key))
-        problems.push(`providers[${i}].${key}: is not a setting of type ${p.type}`);
+  return raw.map((given: unknown, i) => {
+    const path = `providers[${i}]`;
+    if (!isMapping(given)) {
+      problems.push(`${path}: must be a mapping`);
+      return new ProviderConfig();
     }
+    const plugin = registry.find(given.type);
+    const options = plainToInstance(plugin?.options ?? ProviderConfig, given, {
+      exposeDefaultValues: true,
+    });
+    const strict = { whitelist: true, forbidNonWhitelisted: true };
+    for (const error of validateSync(options, plugin ? strict : {})) {
+      collect(error, path, problems, `is not a setting of type ${String(given.type)}`);
+    }
+    if (!plugin && typeof given.type === 'string')
+      problems.push(`${path}.type: must be one of ${registry.types.join(', ')}`);
+    if (options.id && seen.has(options.id))
+      problems.push(`${path}.id: duplicates another provider's id "${options.id}"`);
+    seen.add(options.id);
+    return options;
   });
 }
 

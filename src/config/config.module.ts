@@ -10,17 +10,20 @@ import {
   ServerConfig,
   StoreConfig,
 } from './config.schema';
+import { ProviderRegistry } from '../providers/provider.registry';
 
 /**
  * Makes the validated configuration injectable: the whole `AppConfig` and each section by its
  * class. It is loaded and validated before Nest boots (see main.ts), so a bad config never
- * starts half an application.
+ * starts half an application. The provider plug-in registry that validated `providers` comes
+ * with it, so adapters are built by the same plug-ins.
  */
 @Global()
 @Module({})
 export class ConfigModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, registry = new ProviderRegistry()): DynamicModule {
     const sections = [
+      { provide: ProviderRegistry, useValue: registry },
       { provide: AppConfig, useValue: config },
       { provide: ServerConfig, useValue: config.server },
       { provide: StoreConfig, useValue: config.store },

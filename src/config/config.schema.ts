@@ -9,59 +9,28 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
-  IsUrl,
   Matches,
   Max,
   Min,
-  ValidateBy,
   ValidateIf,
   ValidateNested,
-  type ValidationOptions,
 } from 'class-validator';
-import { PROVIDER_TYPES, type ProviderType } from '../domain/provider';
 import { Secret } from '../domain/secret';
+import { IsSecret, toBool, toSecret } from './setting.decorators';
 
-const toSecret = ({ value }: { value: unknown }) =>
-  value === undefined || value === null || value instanceof Secret
-    ? value
-    : new Secret(String(value));
-
-const toBool = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string') return value;
-  if (/^(true|yes|on|1)$/i.test(value)) return true;
-  if (/^(false|no|off|0|)$/i.test(value)) return false;
-  return value;
-};
-
-/** A credential: present, non-empty, wrapped so it never prints. */
-function IsSecret(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isSecret',
-      validator: { validate: (value: unknown) => value instanceof Secret && !value.isEmpty },
-    },
-    { message: 'must be set', ...options },
-  );
-}
-
-/** The property is validated (and so required) only for these provider types. */
-function For(...types: ProviderType[]): PropertyDecorator {
-  return ValidateIf((o: ProviderConfig) => types.includes(o.type));
-}
-
-/** Every type but the two that speak no HTTP. */
-const HTTP_TYPES = PROVIDER_TYPES.filter((t) => t !== 'smtp' && t !== 'sandbox');
-const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
-
+/**
+ * The settings every provider takes, whatever its type. Each vendor's plug-in
+ * (`src/providers/<vendor>/<vendor>.plugin.ts`) extends this class with its own settings; the
+ * loader validates each entry of `providers` against its type's class.
+ */
 export class ProviderConfig {
   @IsString({ message: 'must be set' })
   @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'must be lower-case letters, digits, - or _' })
   id!: string;
 
-  @IsIn(PROVIDER_TYPES as unknown as string[], {
-    message: `must be one of ${PROVIDER_TYPES.join(', ')}`,
-  })
-  type!: ProviderType;
+  /** A registered plug-in's type; the loader checks it against the registry. */
+  @IsString({ message: 'must be set' })
+  type!: string;
 
   @IsOptional()
   @Transform(toBool)
@@ -86,127 +55,6 @@ export class ProviderConfig {
   @Min(1)
   @Max(10_000)
   concurrency = 100;
-
-  /** Every HTTP type; default: the provider's production URL. */
-  @IsOptional()
-  @For(...HTTP_TYPES)
-  @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
-  baseUrl?: string;
-
-  @For('mailgun', 'sendgrid', 'mandrill', 'sparkpost', 'resend')
-  @Transform(toSecret)
-  @IsSecret()
-  apiKey?: Secret;
-
-  @For('mailgun')
-  @IsString({ message: 'must be set' })
-  @IsNotEmpty({ message: 'must be set' })
-  domain?: string;
-
-  @For('ses')
-  @IsString({ message: 'must be set' })
-  @Matches(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region like eu-west-1' })
-  region?: string;
-
-  @For('ses')
-  @Transform(toSecret)
-  @IsSecret()
-  accessKeyId?: Secret;
-
-  @For('ses')
-  @Transform(toSecret)
-  @IsSecret()
-  secretAccessKey?: Secret;
-
-  @IsOptional()
-  @For('ses')
-  @Transform(toSecret)
-  @IsSecret()
-  sessionToken?: Secret;
-
-  /** SES only: its baseUrl under another name (VPC endpoints, local fakes). */
-  @IsOptional()
-  @For('ses')
-  @IsUrl(URL_OPTIONS, { message: 'must be an http(s) URL' })
-  endpoint?: string;
-
-  @IsOptional()
-  @For('ses')
-  @IsString()
-  configurationSet?: string;
-
-  @For('postmark')
-  @Transform(toSecret)
-  @IsSecret()
-  serverToken?: Secret;
-
-  @IsOptional()
-  @For('postmark')
-  @IsString()
-  messageStream?: string;
-
-  @For('smtp')
-  @IsString({ message: 'must be set' })
-  @IsNotEmpty({ message: 'must be set' })
-  host?: string;
-
-  @IsOptional()
-  @For('smtp')
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
-  port?: number;
-
-  /** SMTP: implicit TLS (port 465). Otherwise STARTTLS is used when the server offers it. */
-  @IsOptional()
-  @For('smtp')
-  @Transform(toBool)
-  @IsBoolean()
-  secure?: boolean;
-
-  @IsOptional()
-  @For('smtp')
-  @IsString()
-  user?: string;
-
-  @IsOptional()
-  @For('smtp')
-  @Transform(toSecret)
-  @IsSecret()
-  pass?: Secret;
-
-  /**
-   * SMTP without implicit TLS: insist on STARTTLS before AUTH (the default), so credentials and
-   * mail never cross the network in clear text; false only for a trusted local relay.
-   */
-  @IsOptional()
-  @For('smtp')
-  @Transform(toBool)
-  @IsBoolean()
-  requireTls?: boolean;
-
-  /** SMTP: pooled connections. */
-  @IsOptional()
-  @For('smtp')
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  pool?: number;
-
-  /** SMTP: accept self-signed certificates (test servers only). */
-  @IsOptional()
-  @For('smtp')
-  @Transform(toBool)
-  @IsBoolean()
-  tlsRejectUnauthorized?: boolean;
-
-  /** Sandbox: where .eml files go; default `$MAILOVER_DATA_DIR/outbox`. */
-  @IsOptional()
-  @For('sandbox')
-  @IsString()
-  directory?: string;
 }
 
 export class ServerConfig {
@@ -451,9 +299,8 @@ export class AppConfig {
   @Type(() => DispatchConfig)
   dispatch = new DispatchConfig();
 
+  /** Validated by the loader, each entry against its type's plug-in (see ProviderRegistry). */
   @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => ProviderConfig)
   providers: ProviderConfig[] = [];
 
   @ValidateNested()

@@ -1,17 +1,10 @@
 import type { OutboundEmail } from './email';
 
-export const PROVIDER_TYPES = [
-  'mailgun',
-  'sendgrid',
-  'ses',
-  'postmark',
-  'mandrill',
-  'sparkpost',
-  'resend',
-  'smtp',
-  'sandbox',
-] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+/**
+ * A provider's type name (`mailgun`, `smtp`, ...): the `type` of a registered plug-in. The list
+ * of types is the plug-in registry's (src/providers/provider.registry.ts), not restated here.
+ */
+export type ProviderType = string;
 
 /** What a provider can do; dispatch and `GET /v1/providers` read it. */
 export interface ProviderCapabilities {

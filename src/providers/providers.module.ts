@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/config.schema';
 import type { EmailProvider } from '../domain/provider';
-import { createProvider } from './provider.factory';
+import { ProviderRegistry } from './provider.registry';
 
 /** The configured providers, in config order. An injection token because it is a list of implementations. */
 export const EMAIL_PROVIDERS = Symbol('EMAIL_PROVIDERS');
@@ -10,8 +10,9 @@ export const EMAIL_PROVIDERS = Symbol('EMAIL_PROVIDERS');
   providers: [
     {
       provide: EMAIL_PROVIDERS,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig): EmailProvider[] => config.providers.map(createProvider),
+      inject: [AppConfig, ProviderRegistry],
+      useFactory: (config: AppConfig, registry: ProviderRegistry): EmailProvider[] =>
+        config.providers.map((options) => registry.create(options)),
     },
   ],
   exports: [EMAIL_PROVIDERS],

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../src/config/config.schema';
+import type { ProviderConfig } from '../../src/config/config.schema';
 import type { EmailProvider, ProviderType } from '../../src/domain/provider';
 import { ProviderHttp } from '../../src/providers/http/provider-http';
 import type { FakeHttpServer } from '../fakes/fake-http-server';
@@ -8,13 +8,14 @@ import type { FakeHttpServer } from '../fakes/fake-http-server';
 export type ConfigFields = { type: ProviderType } & Record<string, unknown>;
 
 /**
- * Starts `fake` and builds two adapters of `Provider` against it: `config(url)` with valid
+ * Starts `fake` and builds two adapters of `Provider` (with its `Options` class) against it: `config(url)` with valid
  * credentials, and the same with `wrongCredentials` laid over it. The timeout is short (300 ms)
  * so the `hang` fault is quick. `basePath` goes after the fake's URL for an API under a prefix.
  */
-export async function startHttpAdapters<P extends EmailProvider>(
+export async function startHttpAdapters<P extends EmailProvider, O extends ProviderConfig>(
   fake: FakeHttpServer,
-  Provider: new (config: ProviderConfig, http: ProviderHttp) => P,
+  Provider: new (config: O, http: ProviderHttp) => P,
+  Options: new () => O,
   config: (url: string) => ConfigFields,
   wrongCredentials: Record<string, unknown>,
   basePath = '',
@@ -23,7 +24,7 @@ export async function startHttpAdapters<P extends EmailProvider>(
   const fields = config(url);
   const adapter = (id: string, overrides: Record<string, unknown>) =>
     new Provider(
-      plainToInstance(ProviderConfig, { id, ...fields, ...overrides, timeoutMs: 300 }),
+      plainToInstance(Options, { id, ...fields, ...overrides, timeoutMs: 300 }),
       new ProviderHttp({ providerId: id, baseUrl: url, timeoutMs: 300, maxSockets: 10 }),
     );
   return {

@@ -1,3 +1,4 @@
+import type { ResendOptions } from '../../src/providers/resend/resend.options';
 import { ResendFake } from '../fakes/resend.fake';
 import { createTempSchema } from '../support/postgres-schema';
 import {
@@ -221,7 +222,7 @@ describe.each(['sqlite', 'postgres'] as const)('dispatch over real HTTP (%s stor
       {
         store,
         dispatch: FAST_DISPATCH,
-        providers: config.providers.map((p) => ({
+        providers: (config.providers as ResendOptions[]).map((p) => ({
           id: p.id,
           type: p.type,
           baseUrl: p.baseUrl,

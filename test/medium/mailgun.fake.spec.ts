@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../src/config/config.schema';
+import { MailgunOptions } from '../../src/providers/mailgun/mailgun.options';
 import { ProviderHttp } from '../../src/providers/http/provider-http';
 import { MailgunProvider } from '../../src/providers/mailgun/mailgun.provider';
 import { MailgunFake } from '../fakes/mailgun.fake';
@@ -135,7 +135,7 @@ describe('mailgun fake (medium)', () => {
 
   it('takes a base URL configured with /v3 on it (the EU host spelled the mailgun-go way)', async () => {
     const baseUrl = `${fake.url}/v3`;
-    const config = plainToInstance(ProviderConfig, {
+    const config = plainToInstance(MailgunOptions, {
       id: 'mg-eu',
       type: 'mailgun',
       baseUrl,

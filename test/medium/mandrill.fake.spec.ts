@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../src/config/config.schema';
+import { MandrillOptions } from '../../src/providers/mandrill/mandrill.options';
 import { ProviderError } from '../../src/domain/provider-error';
 import { ProviderHttp } from '../../src/providers/http/provider-http';
 import { MandrillProvider } from '../../src/providers/mandrill/mandrill.provider';
@@ -187,7 +187,7 @@ describe('mandrill fake (medium)', () => {
   });
 
   it('the adapter returns the first accepted _id when only some recipients are refused', async () => {
-    const config = plainToInstance(ProviderConfig, {
+    const config = plainToInstance(MandrillOptions, {
       id: 'md-medium',
       type: 'mandrill',
       baseUrl: base,

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../src/config/config.schema';
+import { ResendOptions } from '../../src/providers/resend/resend.options';
 import { ProviderHttp } from '../../src/providers/http/provider-http';
 import { ResendProvider } from '../../src/providers/resend/resend.provider';
 import { sampleEmail } from '../contracts/sample-email';
@@ -172,7 +172,7 @@ describe('resend fake (medium)', () => {
     });
 
     it('makes an adapter retry with the same key return the original id', async () => {
-      const config = plainToInstance(ProviderConfig, {
+      const config = plainToInstance(ResendOptions, {
         id: 'resend-medium',
         type: 'resend',
         baseUrl: fake.url,

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { simpleParser } from 'mailparser';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { ProviderConfig } from '../../src/config/config.schema';
+import { SmtpOptions } from '../../src/providers/smtp/smtp.options';
 import { ProviderError } from '../../src/domain/provider-error';
 import { SmtpProvider } from '../../src/providers/smtp/smtp.provider';
 import { sampleEmail } from '../contracts/sample-email';
@@ -226,7 +226,7 @@ describe('smtp adapter against the fake (medium)', () => {
   beforeAll(async () => {
     const port = await fake.start();
     provider = new SmtpProvider(
-      plainToInstance(ProviderConfig, {
+      plainToInstance(SmtpOptions, {
         id: 'smtp-medium',
         type: 'smtp',
         requireTls: false, // the fake relay offers no STARTTLS
@@ -302,7 +302,7 @@ describe('smtp adapter against the fake (medium)', () => {
     const closer = createServer((socket) => socket.end());
     await new Promise<void>((resolve) => closer.listen(0, '127.0.0.1', resolve));
     const closing = new SmtpProvider(
-      plainToInstance(ProviderConfig, {
+      plainToInstance(SmtpOptions, {
         id: 'smtp-closing',
         type: 'smtp',
         requireTls: false, // the fake relay offers no STARTTLS
@@ -325,7 +325,7 @@ describe('smtp adapter against the fake (medium)', () => {
 
   it('by default insists on STARTTLS: a relay without it gets no credentials and no mail', async () => {
     const strict = new SmtpProvider(
-      plainToInstance(ProviderConfig, {
+      plainToInstance(SmtpOptions, {
         id: 'smtp-strict',
         type: 'smtp',
         host: fake.host,

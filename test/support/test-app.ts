@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/config.loader';
 import type { AppConfig } from '../../src/config/config.schema';
+import type { ProviderRegistry } from '../../src/providers/provider.registry';
 import { signRequest } from '../../src/domain/signing';
 
 export const TEST_KEY = { id: 'e2e-key', secret: 'e2e-secret-0123456789abcdef0123456789' };
@@ -44,10 +45,12 @@ export const FAST_DISPATCH = {
 /**
  * Boots the whole application on 127.0.0.1 and an ephemeral port, configured the way an operator
  * would: a YAML overlay over config/default.yaml, loaded and validated by the real loader.
+ * `registry` replaces the shipped provider plug-ins (the loader and the app get the same one).
  */
 export async function startTestApp(
   overlay: Record<string, unknown>,
   dataDir = mkdtempSync(join(tmpdir(), 'mailover-e2e-')),
+  registry?: ProviderRegistry,
 ): Promise<TestApp> {
   const file = join(dataDir, 'overlay.yaml');
   const base = {
@@ -61,12 +64,12 @@ export async function startTestApp(
     logging: { level: 'warn' },
   };
   writeFileSync(file, stringify({ ...base, ...overlay }));
-  const config = loadConfig({
-    MAILOVER_CONFIG: file,
-    MAILOVER_DATA_DIR: dataDir,
-    NODE_ENV: 'test',
-  });
-  const app = await createApp(config);
+  const config = loadConfig(
+    { MAILOVER_CONFIG: file, MAILOVER_DATA_DIR: dataDir, NODE_ENV: 'test' },
+    undefined,
+    registry,
+  );
+  const app = await createApp(config, registry);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
   return {

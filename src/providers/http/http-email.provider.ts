@@ -30,13 +30,15 @@ export interface FailureReading {
  * read the message id from a success answer, or classify the failure. A success answer whose
  * id cannot be read is ambiguous: the provider probably took the message.
  */
-export abstract class HttpEmailProvider implements EmailProvider {
+export abstract class HttpEmailProvider<
+  O extends ProviderConfig = ProviderConfig,
+> implements EmailProvider {
   abstract readonly type: ProviderType;
   abstract readonly capabilities: ProviderCapabilities;
   readonly id: string;
 
   constructor(
-    protected readonly config: ProviderConfig,
+    protected readonly config: O,
     protected readonly http: ProviderHttp,
   ) {
     this.id = config.id;
@@ -53,8 +55,7 @@ export abstract class HttpEmailProvider implements EmailProvider {
   protected abstract secrets(): Array<Secret | undefined>;
 
   /** A credential's value for the request being built; config validation makes it present. */
-  protected credential(name: 'apiKey' | 'serverToken' | 'accessKeyId' | 'secretAccessKey'): string {
-    const secret = this.config[name];
+  protected credential(name: string, secret: Secret | undefined): string {
     if (!secret || secret.isEmpty)
       throw new ProviderError(this.id, 'provider', `${name} is not configured`);
     return secret.reveal();

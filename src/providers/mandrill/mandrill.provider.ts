@@ -4,6 +4,7 @@ import { ProviderError } from '../../domain/provider-error';
 import { redactSecrets, type Secret } from '../../domain/secret';
 import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
 import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
+import type { MandrillOptions } from './mandrill.options';
 import {
   MANDRILL_SEND_PATH,
   readMandrillFailure,
@@ -11,22 +12,24 @@ import {
   toMandrillSend,
 } from './mandrill.mapper';
 
+export const MANDRILL_CAPABILITIES: ProviderCapabilities = {
+  idempotencyKey: false, // Mandrill has no idempotency field or header
+  maxRecipients: 1000, // no documented per-call maximum; a cap we choose (over 10 is always async)
+  inlineImages: true, // `images[]`, name = Content-ID (image/* only)
+  tags: true,
+  metadata: true,
+};
+
 /**
  * Mandrill (Mailchimp Transactional): `POST /messages/send` with the API key as `"key"` in the
  * JSON body, no auth header (mandrill.md).
  */
-export class MandrillProvider extends HttpEmailProvider {
-  readonly type = 'mandrill' as const;
-  readonly capabilities: ProviderCapabilities = {
-    idempotencyKey: false, // Mandrill has no idempotency field or header
-    maxRecipients: 1000, // no documented per-call maximum; a cap we choose (over 10 is always async)
-    inlineImages: true, // `images[]`, name = Content-ID (image/* only)
-    tags: true,
-    metadata: true,
-  };
+export class MandrillProvider extends HttpEmailProvider<MandrillOptions> {
+  readonly type = 'mandrill';
+  readonly capabilities = MANDRILL_CAPABILITIES;
 
   protected buildRequest(email: OutboundEmail): ProviderHttpRequest {
-    const key = this.credential('apiKey');
+    const key = this.credential('apiKey', this.config.apiKey);
     return {
       method: 'POST',
       path: MANDRILL_SEND_PATH,

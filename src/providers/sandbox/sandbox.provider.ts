@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { ProviderConfig } from '../../config/config.schema';
 import type { OutboundEmail } from '../../domain/email';
 import type {
   EmailProvider,
@@ -12,24 +11,27 @@ import type {
 } from '../../domain/provider';
 import { ProviderError } from '../../domain/provider-error';
 import { toMailOptions } from '../mime';
+import type { SandboxOptions } from './sandbox.options';
+
+export const SANDBOX_CAPABILITIES: ProviderCapabilities = {
+  idempotencyKey: false, // no key to pass; a retried send overwrites the same <id>.eml anyway
+  maxRecipients: 1000,
+  inlineImages: true,
+  tags: true,
+  metadata: true,
+};
 
 /**
  * Writes each message as `<mailover id>.eml` (RFC 5322, Bcc kept so it can be inspected) into a
  * directory. The embedded default when no provider is configured: nothing leaves the machine.
  */
 export class SandboxProvider implements EmailProvider {
-  readonly type = 'sandbox' as const;
-  readonly capabilities: ProviderCapabilities = {
-    idempotencyKey: false, // no key to pass; a retried send overwrites the same <id>.eml anyway
-    maxRecipients: 1000,
-    inlineImages: true,
-    tags: true,
-    metadata: true,
-  };
+  readonly type = 'sandbox';
+  readonly capabilities = SANDBOX_CAPABILITIES;
   readonly id: string;
   private readonly directory: string;
 
-  constructor(config: ProviderConfig) {
+  constructor(config: SandboxOptions) {
     this.id = config.id;
     this.directory = config.directory ?? 'outbox';
   }

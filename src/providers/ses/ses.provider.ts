@@ -5,6 +5,7 @@ import { ProviderError } from '../../domain/provider-error';
 import type { Secret } from '../../domain/secret';
 import { HttpEmailProvider, type FailureReading } from '../http/http-email.provider';
 import type { ProviderHttpRequest, ProviderHttpResponse } from '../http/provider-http';
+import type { SesOptions } from './ses.options';
 import {
   readSesFailure,
   readSesMessageId,
@@ -14,20 +15,22 @@ import {
   toSesSendEmail,
 } from './ses.mapper';
 
+export const SES_CAPABILITIES: ProviderCapabilities = {
+  idempotencyKey: false, // SendEmail has no client token (ses.md §2)
+  maxRecipients: 50, // To + Cc + Bcc per message (ses.md §4)
+  inlineImages: true, // raw MIME with Content-ID parts
+  tags: true, // as EmailTags `tag_<tag>`
+  metadata: true, // as EmailTags
+};
+
 /**
  * Amazon SES v2 `SendEmail` (rest-json), signed with SigV4 by `aws4` for signing name `ses`
  * and the configured region (ses.md). The base URL is `endpoint` or
  * `https://email.<region>.amazonaws.com`; the signature covers the host of that URL.
  */
-export class SesProvider extends HttpEmailProvider {
-  readonly type = 'ses' as const;
-  readonly capabilities: ProviderCapabilities = {
-    idempotencyKey: false, // SendEmail has no client token (ses.md §2)
-    maxRecipients: 50, // To + Cc + Bcc per message (ses.md §4)
-    inlineImages: true, // raw MIME with Content-ID parts
-    tags: true, // as EmailTags `tag_<tag>`
-    metadata: true, // as EmailTags
-  };
+export class SesProvider extends HttpEmailProvider<SesOptions> {
+  readonly type = 'ses';
+  readonly capabilities = SES_CAPABILITIES;
 
   protected async buildRequest(email: OutboundEmail): Promise<ProviderHttpRequest> {
     const { sessionToken, region } = this.config;
@@ -50,8 +53,8 @@ export class SesProvider extends HttpEmailProvider {
         body,
       },
       {
-        accessKeyId: this.credential('accessKeyId'),
-        secretAccessKey: this.credential('secretAccessKey'),
+        accessKeyId: this.credential('accessKeyId', this.config.accessKeyId),
+        secretAccessKey: this.credential('secretAccessKey', this.config.secretAccessKey),
         sessionToken: sessionToken?.reveal(),
       },
     );

@@ -1,6 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import type { ProviderConfig } from '../../config/config.schema';
 import type { OutboundEmail } from '../../domain/email';
 import type {
   EmailProvider,
@@ -11,7 +10,16 @@ import type {
 import { ProviderError, type FailureKind } from '../../domain/provider-error';
 import { redactSecrets, type Secret } from '../../domain/secret';
 import { toMailOptions } from '../mime';
+import type { SmtpOptions } from './smtp.options';
 import { classifySmtpError, queuedId, type SmtpErrorFields } from './smtp.mapper';
+
+export const SMTP_CAPABILITIES: ProviderCapabilities = {
+  idempotencyKey: false, // SMTP has none (Resend's header aside)
+  maxRecipients: 50, // per provider; 50 is SES's, the lowest of the common ones (smtp.md §6)
+  inlineImages: true, // multipart/related with Content-ID
+  tags: false, // X-Mailover-Tags is only a header, no provider reads it as tags
+  metadata: false, // X-Mailover-Metadata likewise: it does not come back in webhooks
+};
 
 /**
  * SMTP submission through a pool of nodemailer connections (smtp.md). The message id is the
@@ -19,20 +27,14 @@ import { classifySmtpError, queuedId, type SmtpErrorFields } from './smtp.mapper
  * nodemailer wrote (the provider keeps it unless it rewrites it, as SES does).
  */
 export class SmtpProvider implements EmailProvider {
-  readonly type = 'smtp' as const;
-  readonly capabilities: ProviderCapabilities = {
-    idempotencyKey: false, // SMTP has none (Resend's header aside)
-    maxRecipients: 50, // per provider; 50 is SES's, the lowest of the common ones (smtp.md §6)
-    inlineImages: true, // multipart/related with Content-ID
-    tags: false, // X-Mailover-Tags is only a header, no provider reads it as tags
-    metadata: false, // X-Mailover-Metadata likewise: it does not come back in webhooks
-  };
+  readonly type = 'smtp';
+  readonly capabilities = SMTP_CAPABILITIES;
   readonly id: string;
   // Private: the transport holds the password in its options, and nothing may print it.
   readonly #transport: Transporter<SMTPPool.SentMessageInfo>;
   readonly #secrets: Array<Secret | undefined>;
 
-  constructor(config: ProviderConfig) {
+  constructor(config: SmtpOptions) {
     this.id = config.id;
     this.#secrets = [config.pass];
     const secure = config.secure ?? false;

@@ -1,4 +1,5 @@
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
+import { MailgunOptions } from '../../../src/providers/mailgun/mailgun.options';
 import { MailgunProvider } from '../../../src/providers/mailgun/mailgun.provider';
 import { MailgunFake } from '../../fakes/mailgun.fake';
 import { startHttpAdapters } from '../http-case';
@@ -21,6 +22,7 @@ export const mailgunCase: ProviderContractCase = {
     const adapters = await startHttpAdapters(
       fake,
       MailgunProvider,
+      MailgunOptions,
       (baseUrl) => ({ type: 'mailgun', baseUrl, apiKey: API_KEY, domain: DOMAIN }),
       { apiKey: WRONG_KEY },
     );

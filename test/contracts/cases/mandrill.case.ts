@@ -1,5 +1,6 @@
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
 import type { MandrillMessage } from '../../../src/providers/mandrill/mandrill.mapper';
+import { MandrillOptions } from '../../../src/providers/mandrill/mandrill.options';
 import { MandrillProvider } from '../../../src/providers/mandrill/mandrill.provider';
 import { MANDRILL_API_PREFIX, MandrillFake } from '../../fakes/mandrill.fake';
 import { startHttpAdapters } from '../http-case';
@@ -22,6 +23,7 @@ export const mandrillCase: ProviderContractCase = {
     const adapters = await startHttpAdapters(
       fake,
       MandrillProvider,
+      MandrillOptions,
       (baseUrl) => ({ type: 'mandrill', baseUrl, apiKey: KEY }),
       { apiKey: WRONG_KEY },
       MANDRILL_API_PREFIX,

@@ -1,5 +1,6 @@
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
 import type { PostmarkMessage } from '../../../src/providers/postmark/postmark.mapper';
+import { PostmarkOptions } from '../../../src/providers/postmark/postmark.options';
 import { PostmarkProvider } from '../../../src/providers/postmark/postmark.provider';
 import { PostmarkFake } from '../../fakes/postmark.fake';
 import { startHttpAdapters } from '../http-case';
@@ -19,6 +20,7 @@ export const postmarkCase: ProviderContractCase = {
     const adapters = await startHttpAdapters(
       fake,
       PostmarkProvider,
+      PostmarkOptions,
       (baseUrl) => ({ type: 'postmark', baseUrl, serverToken: TOKEN, messageStream: STREAM }),
       { serverToken: WRONG_TOKEN },
     );

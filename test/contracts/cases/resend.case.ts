@@ -1,4 +1,5 @@
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
+import { ResendOptions } from '../../../src/providers/resend/resend.options';
 import { ResendProvider } from '../../../src/providers/resend/resend.provider';
 import { ResendFake } from '../../fakes/resend.fake';
 import { startHttpAdapters } from '../http-case';
@@ -19,6 +20,7 @@ export const resendCase: ProviderContractCase = {
     const adapters = await startHttpAdapters(
       fake,
       ResendProvider,
+      ResendOptions,
       (baseUrl) => ({ type: 'resend', baseUrl, apiKey: API_KEY }),
       { apiKey: WRONG_KEY },
     );

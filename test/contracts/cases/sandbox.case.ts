@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../../src/config/config.schema';
+import { SandboxOptions } from '../../../src/providers/sandbox/sandbox.options';
 import type { OutboundEmail } from '../../../src/domain/email';
 import { SandboxProvider } from '../../../src/providers/sandbox/sandbox.provider';
 import { SandboxDirFake } from '../../fakes/sandbox-dir.fake';
@@ -11,7 +11,7 @@ export const sandboxCase: ProviderContractCase = {
   type: 'sandbox',
   async setup() {
     const fake = new SandboxDirFake();
-    const config = plainToInstance(ProviderConfig, {
+    const config = plainToInstance(SandboxOptions, {
       id: 'sandbox-test',
       type: 'sandbox',
       directory: fake.directory,

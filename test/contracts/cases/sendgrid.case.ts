@@ -1,4 +1,5 @@
 import type { Address, OutboundEmail } from '../../../src/domain/email';
+import { SendgridOptions } from '../../../src/providers/sendgrid/sendgrid.options';
 import { SendgridProvider } from '../../../src/providers/sendgrid/sendgrid.provider';
 import { SendgridFake } from '../../fakes/sendgrid.fake';
 import { startHttpAdapters } from '../http-case';
@@ -22,6 +23,7 @@ export const sendgridCase: ProviderContractCase = {
     const adapters = await startHttpAdapters(
       fake,
       SendgridProvider,
+      SendgridOptions,
       (baseUrl) => ({ type: 'sendgrid', baseUrl, apiKey: API_KEY }),
       { apiKey: WRONG_KEY },
     );

@@ -1,5 +1,6 @@
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
 import type { SesSendEmailRequest, SesSimpleContent } from '../../../src/providers/ses/ses.mapper';
+import { SesOptions } from '../../../src/providers/ses/ses.options';
 import { SesProvider } from '../../../src/providers/ses/ses.provider';
 import { SesFake } from '../../fakes/ses.fake';
 import { expectMime } from '../../support/expect-mime';
@@ -25,6 +26,7 @@ export const sesCase: ProviderContractCase = {
     const adapters = await startHttpAdapters(
       fake,
       SesProvider,
+      SesOptions,
       (endpoint) => ({
         type: 'ses',
         endpoint,

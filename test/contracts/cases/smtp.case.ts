@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { ProviderConfig } from '../../../src/config/config.schema';
+import { SmtpOptions } from '../../../src/providers/smtp/smtp.options';
 import { allRecipients, type OutboundEmail } from '../../../src/domain/email';
 import { SmtpProvider } from '../../../src/providers/smtp/smtp.provider';
 import { SmtpFake } from '../../fakes/smtp.fake';
@@ -17,7 +17,7 @@ export const smtpCase: ProviderContractCase = {
     const port = await fake.start();
     const adapter = (id: string, pass: string) =>
       new SmtpProvider(
-        plainToInstance(ProviderConfig, {
+        plainToInstance(SmtpOptions, {
           id,
           type: 'smtp',
           requireTls: false, // the fake relay offers no STARTTLS

@@ -1,5 +1,6 @@
 import { formatAddress, type OutboundEmail } from '../../../src/domain/email';
 import type { SparkpostTransmission } from '../../../src/providers/sparkpost/sparkpost.mapper';
+import { SparkpostOptions } from '../../../src/providers/sparkpost/sparkpost.options';
 import { SparkpostProvider } from '../../../src/providers/sparkpost/sparkpost.provider';
 import { SparkpostFake } from '../../fakes/sparkpost.fake';
 import { startHttpAdapters } from '../http-case';
@@ -21,6 +22,7 @@ export const sparkpostCase: ProviderContractCase = {
     const adapters = await startHttpAdapters(
       fake,
       SparkpostProvider,
+      SparkpostOptions,
       (baseUrl) => ({ type: 'sparkpost', baseUrl, apiKey: API_KEY }),
       { apiKey: WRONG_KEY },
     );

@@ -1,0 +1,22 @@
+import { IsOptional } from 'class-validator';
+import { ProviderConfig } from '../../config/config.schema';
+import { IsHttpUrl } from '../../config/setting.decorators';
+import { ProviderHttp } from './provider-http';
+
+/** The settings of a provider spoken to over HTTP. */
+export class HttpProviderConfig extends ProviderConfig {
+  /** The API's base URL; default: the provider's production URL (its plug-in's `defaultBaseUrl`). */
+  @IsOptional()
+  @IsHttpUrl()
+  baseUrl?: string;
+}
+
+/** One provider's HTTP connection, sized by its settings (timeout, concurrency). */
+export function providerHttp(options: ProviderConfig, baseUrl: string): ProviderHttp {
+  return new ProviderHttp({
+    providerId: options.id,
+    baseUrl,
+    timeoutMs: options.timeoutMs,
+    maxSockets: options.concurrency,
+  });
+}

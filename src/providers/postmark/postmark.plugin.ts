@@ -1,0 +1,19 @@
+import { providerHttp } from '../http/http-provider.options';
+import { definePlugin } from '../provider.plugin';
+import { PostmarkOptions } from './postmark.options';
+import { POSTMARK_CAPABILITIES, PostmarkProvider } from './postmark.provider';
+
+const PRODUCTION = 'https://api.postmarkapp.com';
+
+export const postmarkPlugin = definePlugin({
+  type: 'postmark',
+  options: PostmarkOptions,
+  defaultBaseUrl: PRODUCTION,
+  capabilities: POSTMARK_CAPABILITIES,
+  docs: {
+    messageId: 'body `MessageID`',
+    notes: 'one `Tag`; the rest in `Metadata`',
+  },
+  create: (options) =>
+    new PostmarkProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
+});
