@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderProviderTable, TABLE_END, TABLE_START, withProviderTable } from './provider-docs';
 import { ProviderRegistry } from './provider.registry';
@@ -25,5 +25,53 @@ describe("README's provider table", () => {
       `intro\n${TABLE_START}\nnew\n${TABLE_END}\noutro\n`,
     );
     expect(() => withProviderTable('no markers', 'new')).toThrow(/markers/);
+  });
+});
+
+describe('citations of docs/providers/', () => {
+  const root = join(__dirname, '..', '..');
+
+  function sources(dir: string): string[] {
+    return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? sources(join(dir, e.name))
+        : /\.(ts|js)$/.test(e.name)
+          ? [join(dir, e.name)]
+          : [],
+    );
+  }
+
+  it('name a file that exists and sections it has', () => {
+    const missing: string[] = [];
+    let count = 0;
+    for (const file of ['src', 'test', 'bench'].flatMap(sources)) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const m of text.matchAll(/docs\/providers\/([a-z]+\.md)((?:[ ,/]*§\d+)*)/g)) {
+        count++;
+        const doc = join(root, 'docs', 'providers', m[1]);
+        if (!existsSync(doc)) {
+          missing.push(`${file}: ${m[0]}`);
+          continue;
+        }
+        const headings = readFileSync(doc, 'utf8');
+        for (const section of m[2].match(/\d+/g) ?? []) {
+          if (!new RegExp(`^## ${section}\\. `, 'm').test(headings))
+            missing.push(`${file}: ${m[1]} §${section}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(count).toBeGreaterThan(50);
+  });
+
+  it('leave no bare vendor note names behind', () => {
+    const bare = ['src', 'test', 'bench']
+      .flatMap(sources)
+      .filter((file) =>
+        /(?<![/\w])(mailgun|sendgrid|ses|postmark|mandrill|sparkpost|resend|smtp)\.md\b/.test(
+          readFileSync(join(root, file), 'utf8'),
+        ),
+      );
+    expect(bare).toEqual([]);
   });
 });

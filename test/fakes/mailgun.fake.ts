@@ -13,7 +13,7 @@ export interface MailgunFakeOptions {
   domain: string;
 }
 
-/** `{"message": "..."}`, Mailgun's error body for every status except 401 (mailgun.md §4). */
+/** `{"message": "..."}`, Mailgun's error body for every status except 401 (docs/providers/mailgun.md §4). */
 const error = (status: number, message: string): FakeResponse => ({ status, body: { message } });
 
 /** Splits `a@x, "Doe, J" <j@x>` on the commas outside quotes. */
@@ -25,7 +25,7 @@ function splitAddressList(value: string): string[] {
 const ADDRESS = /^(?:[^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@",]+@[^<>\s@",]+)$/;
 
 /**
- * Mailgun's Messages API as a local server (mailgun.md §7): `POST /v3/{domain}/messages` as
+ * Mailgun's Messages API as a local server (docs/providers/mailgun.md §7): `POST /v3/{domain}/messages` as
  * multipart/form-data with Basic auth (`api:<key>`), 401 `Forbidden` as bare text, 400/404
  * `{"message"}` errors, and `200 {"id":"<...@domain>","message":"Queued. Thank you."}`.
  */
@@ -102,7 +102,7 @@ export class MailgunFake extends FakeHttpServer {
   }
 }
 
-/** The 400 texts of mailgun.md §4 / [SEND] for a form that Mailgun would refuse. */
+/** The 400 texts of docs/providers/mailgun.md §4 / [SEND] for a form that Mailgun would refuse. */
 function validate(form: FormData, mime: boolean): string | undefined {
   const text = (name: string) =>
     form.getAll(name).filter((v): v is string => typeof v === 'string');

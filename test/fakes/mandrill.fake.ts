@@ -9,7 +9,7 @@ import {
 /** The API prefix of `https://mandrillapp.com/api/1.0`. */
 export const MANDRILL_API_PREFIX = '/api/1.0';
 
-/** `{status, code, name, message}`: the body of every Mandrill error (mandrill.md §4). */
+/** `{status, code, name, message}`: the body of every Mandrill error (docs/providers/mandrill.md §4). */
 const apiError = (status: number, code: number, name: string, message: string): FakeResponse => ({
   status,
   body: { status: 'error', code, name, message },
@@ -43,7 +43,7 @@ const oneAt = (v: unknown): v is string => typeof v === 'string' && v.split('@')
 const mandrillId = () => randomBytes(16).toString('hex');
 
 /**
- * Mandrill's `POST /api/1.0/messages/send` (mandrill.md §7): the key is read from the JSON body;
+ * Mandrill's `POST /api/1.0/messages/send` (docs/providers/mandrill.md §7): the key is read from the JSON body;
  * a missing or wrong key answers 401 `Invalid_Key` (500 in `legacyStatus` mode, as before 2023);
  * invalid fields answer 400 `ValidationError`; success is a 200 array with one
  * `{email, status, _id, reject_reason}` per recipient, each with a fresh `_id`. Addresses in
@@ -105,7 +105,7 @@ export class MandrillFake extends FakeHttpServer {
       return this.validation({ to: { [badType]: { type: 'must be one of to, cc, bcc' } } });
     }
 
-    // More than 10 recipients, or async: true, is always processed asynchronously (mandrill.md §2).
+    // More than 10 recipients, or async: true, is always processed asynchronously (docs/providers/mandrill.md §2).
     const queued = body.async === true || to.length > 10;
     this.lastResults = to.map((r) => {
       const email = String(r.email);
@@ -131,7 +131,7 @@ export class MandrillFake extends FakeHttpServer {
           'An unexpected error occurred processing your request. Mandrill developers will be notified.',
         );
       case 'rate-limit':
-        // Mandrill answers 429 when throttled (mandrill.md §4); the error `name` it uses is not
+        // Mandrill answers 429 when throttled (docs/providers/mandrill.md §4); the error `name` it uses is not
         // documented, so the adapter must classify by the status. Retry-After is the generic one.
         return {
           status: 429,
@@ -146,7 +146,7 @@ export class MandrillFake extends FakeHttpServer {
       case 'auth':
         return apiError(401, -1, 'Invalid_Key', 'Invalid API key');
       case 'reject-recipient': {
-        // Suppressed recipients are refused per recipient inside a 200 (mandrill.md §3).
+        // Suppressed recipients are refused per recipient inside a 200 (docs/providers/mandrill.md §3).
         const to = ((req.json as MandrillBodyIn | undefined)?.message?.to ??
           []) as MandrillRecipientIn[];
         return {

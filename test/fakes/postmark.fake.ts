@@ -6,7 +6,7 @@ import {
   type AnsweredFault,
 } from './fake-http-server';
 
-/** Postmark's documented dry-run token: validated, answered normally, never delivered (postmark.md §1). */
+/** Postmark's documented dry-run token: validated, answered normally, never delivered (docs/providers/postmark.md §1). */
 export const POSTMARK_API_TEST = 'POSTMARK_API_TEST';
 
 const MISSING_TOKEN =
@@ -14,7 +14,7 @@ const MISSING_TOKEN =
 const BAD_TOKEN =
   'The Server Token you provided in the X-Postmark-Server-Token request header was invalid. Please verify that you are using a valid token.';
 
-/** `{ErrorCode, Message}`: the body of every Postmark API error (postmark.md §4). */
+/** `{ErrorCode, Message}`: the body of every Postmark API error (docs/providers/postmark.md §4). */
 const apiError = (status: number, ErrorCode: number, Message: string): FakeResponse => ({
   status,
   body: { ErrorCode, Message },
@@ -32,7 +32,7 @@ interface PostmarkBody {
 const present = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0;
 
 /**
- * Postmark's `POST /email` (postmark.md §7): the server token header, 401 with ErrorCode 10 on
+ * Postmark's `POST /email` (docs/providers/postmark.md §7): the server token header, 401 with ErrorCode 10 on
  * a missing or wrong token, 422 with ErrorCode/Message on invalid requests, 200 with a fresh
  * `MessageID` UUID on success. The token is compared case-insensitively, as Postmark does.
  */
@@ -83,7 +83,7 @@ export class PostmarkFake extends FakeHttpServer {
   protected faultResponse(kind: AnsweredFault, req: RecordedRequest): FakeResponse {
     switch (kind) {
       case 'server-error':
-        // 500 Internal server error (postmark.md §4); the body text is not documented.
+        // 500 Internal server error (docs/providers/postmark.md §4); the body text is not documented.
         return apiError(500, 0, 'Internal Server Error');
       case 'rate-limit':
         // Postmark documents 429 but no rate-limit header; Retry-After is the generic one.
@@ -95,7 +95,7 @@ export class PostmarkFake extends FakeHttpServer {
       case 'auth':
         return apiError(401, 10, BAD_TOKEN);
       case 'reject-recipient': {
-        // Every recipient suppressed: 422 ErrorCode 406 (postmark.md §4).
+        // Every recipient suppressed: 422 ErrorCode 406 (docs/providers/postmark.md §4).
         const to = (req.json as PostmarkBody | undefined)?.To;
         const address = present(to) ? (/<([^>]+)>/.exec(to)?.[1] ?? to.split(',')[0]) : 'unknown';
         return apiError(

@@ -12,7 +12,7 @@ export interface ResendFakeOptions {
   now?: () => number;
 }
 
-/** `{"statusCode", "message", "name"}`, Resend's error body (resend.md §4). */
+/** `{"statusCode", "message", "name"}`, Resend's error body (docs/providers/resend.md §4). */
 const error = (
   statusCode: number,
   name: string,
@@ -38,7 +38,7 @@ interface Remembered {
 }
 
 /**
- * Resend's `POST /emails` as a local server (resend.md §7): Bearer auth (401 `missing_api_key`,
+ * Resend's `POST /emails` as a local server (docs/providers/resend.md §7): Bearer auth (401 `missing_api_key`,
  * 403 `invalid_api_key`), 422 `missing_required_field` / `validation_error` /
  * `invalid_from_address`, `200 {"id": "<uuid>"}`, and the 24 h `Idempotency-Key` map: the same
  * key and payload replays the first answer, another payload is `409 invalid_idempotent_request`,
@@ -114,7 +114,7 @@ export class ResendFake extends FakeHttpServer {
       case 'server-error':
         return error(500, 'internal_server_error', 'An unexpected error occurred.');
       case 'rate-limit':
-        // [RL]: ratelimit-reset and retry-after are seconds from now, not an epoch.
+        // [RL] in docs/providers/resend.md §4: ratelimit-reset and retry-after are seconds from now, not an epoch.
         return error(
           429,
           'rate_limit_exceeded',
@@ -158,7 +158,7 @@ export class ResendFake extends FakeHttpServer {
   }
 }
 
-/** The first 422 Resend would answer for this body ([RUST] error names; resend.md §2, §4). */
+/** The first 422 Resend would answer for this body ([RUST] error names; docs/providers/resend.md §2, §4). */
 function validate(email: Record<string, unknown>): FakeResponse | undefined {
   const missing = (field: string) =>
     error(422, 'missing_required_field', `Missing \`${field}\` field.`);

@@ -14,7 +14,7 @@ interface SendgridError {
 
 const HELP = 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html';
 
-/** `{"errors":[{message, field, help}]}`, SendGrid's error body (sendgrid.md §4). */
+/** `{"errors":[{message, field, help}]}`, SendGrid's error body (docs/providers/sendgrid.md §4). */
 const errors = (
   status: number,
   list: SendgridError[],
@@ -35,7 +35,7 @@ const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * SendGrid's v3 Mail Send as a local server (sendgrid.md §7): `POST /v3/mail/send` with
+ * SendGrid's v3 Mail Send as a local server (docs/providers/sendgrid.md §7): `POST /v3/mail/send` with
  * `Authorization: Bearer <key>`, 401/400 `{"errors":[...]}`, and `202 Accepted` with an empty
  * body and the id in `X-Message-Id` (200 in sandbox mode).
  */
@@ -72,7 +72,7 @@ export class SendgridFake extends FakeHttpServer {
       case 'server-error':
         return one(500, 'internal server error');
       case 'rate-limit':
-        // [RL]: X-RateLimit-* on every v3 answer; Reset is epoch seconds, Remaining 0 on a 429.
+        // [RL] in docs/providers/sendgrid.md §4: X-RateLimit-* on every v3 answer; Reset is epoch seconds, Remaining 0 on a 429.
         return errors(429, [{ field: null, message: 'too many requests', help: null }], {
           'x-ratelimit-limit': '600',
           'x-ratelimit-remaining': '0',
@@ -99,7 +99,7 @@ export class SendgridFake extends FakeHttpServer {
 }
 
 /**
- * The 400 errors of sendgrid.md §2/§7 and [ERR], all at once as SendGrid lists them. Texts the
+ * The 400 errors of docs/providers/sendgrid.md §2/§7 and [ERR], all at once as SendGrid lists them. Texts the
  * reference does not quote (attachment, category and disposition checks) are paraphrases.
  */
 function validate(mail: Record<string, unknown>): SendgridError[] {

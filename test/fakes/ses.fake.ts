@@ -12,7 +12,7 @@ export interface SesFakeCredentials {
   secretAccessKey: string;
 }
 
-/** The request must reach AWS within 5 minutes of its X-Amz-Date (ses.md §4, [SIGDOC]). */
+/** The request must reach AWS within 5 minutes of its X-Amz-Date (docs/providers/ses.md §4, [SIGDOC]). */
 const MAX_SKEW_MS = 5 * 60_000;
 
 const BAD_SIGNATURE =
@@ -21,7 +21,7 @@ const BAD_SIGNATURE =
 const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 
-/** A rest-json error: `x-amzn-ErrorType` names the code (with the usual `:` suffix), the body says why (ses.md §4). */
+/** A rest-json error: `x-amzn-ErrorType` names the code (with the usual `:` suffix), the body says why (docs/providers/ses.md §4). */
 function awsError(
   status: number,
   code: string,
@@ -65,7 +65,7 @@ const strings = (v: unknown): string[] =>
 const bare = (a: string) => /<([^>]+)>\s*$/.exec(a)?.[1] ?? a.trim();
 
 /**
- * Amazon SES v2 `POST /v2/email/outbound-emails` (ses.md §7). It verifies the SigV4 signature
+ * Amazon SES v2 `POST /v2/email/outbound-emails` (docs/providers/ses.md §7). It verifies the SigV4 signature
  * for real: it rebuilds the signature with `aws4` from the method, path, signed headers and body
  * it received and the secret key it knows, and answers a mismatch with AWS's 403
  * `InvalidSignatureException`. Unknown access keys get `UnrecognizedClientException`.
@@ -95,7 +95,7 @@ export class SesFake extends FakeHttpServer {
     const invalid = this.validate(req);
     if (invalid) return invalid;
 
-    // `0100018c1a2b3c4d-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-000000` (ses.md §3)
+    // `0100018c1a2b3c4d-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-000000` (docs/providers/ses.md §3)
     this.lastMessageId = `${this.now().toString(16).padStart(16, '0')}-${randomUUID()}-000000`;
     return {
       status: 200,
@@ -124,7 +124,7 @@ export class SesFake extends FakeHttpServer {
           'The security token included in the request is invalid.',
         );
       case 'reject-recipient': {
-        // A sandbox account sending to an unverified recipient: 400 MessageRejected (ses.md §4).
+        // A sandbox account sending to an unverified recipient: 400 MessageRejected (docs/providers/ses.md §4).
         const to = strings((req.json as SendEmailBody | undefined)?.Destination?.ToAddresses)[0];
         return awsError(
           400,
@@ -228,7 +228,7 @@ export class SesFake extends FakeHttpServer {
     return undefined;
   }
 
-  /** SendEmail's required members and constraints (ses.md §2); the message texts are unverified. */
+  /** SendEmail's required members and constraints (docs/providers/ses.md §2); the message texts are unverified. */
   private validate(req: RecordedRequest): FakeResponse | undefined {
     const body = req.json as SendEmailBody | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {

@@ -45,7 +45,7 @@ const STAGE: Record<Exclude<FaultKind, 'down'>, 'connect' | 'auth' | 'transactio
 };
 
 /**
- * A local SMTP submission server (smtp.md §7) built on the real `smtp-server`: plaintext, no
+ * A local SMTP submission server (docs/providers/smtp.md §7) built on the real `smtp-server`: plaintext, no
  * STARTTLS, AUTH PLAIN/LOGIN required with one known user and password. It records each
  * transaction (envelope and raw DATA) and answers `250 OK: queued as <id>`.
  *

@@ -11,7 +11,7 @@ interface SparkpostErrorItem {
   code?: string;
 }
 
-/** `{"errors":[{message, description, code}]}`, code as a string (sparkpost.md §4). */
+/** `{"errors":[{message, description, code}]}`, code as a string (docs/providers/sparkpost.md §4). */
 const errors = (status: number, ...items: SparkpostErrorItem[]): FakeResponse => ({
   status,
   body: { errors: items },
@@ -39,7 +39,7 @@ interface RecipientBody {
 let transmissionCounter = 0;
 
 /**
- * SparkPost's `POST /api/v1/transmissions` (sparkpost.md §7): the raw key or `Basic
+ * SparkPost's `POST /api/v1/transmissions` (docs/providers/sparkpost.md §7): the raw key or `Basic
  * base64(key:)` as Authorization, 401 otherwise; 422/1400 for missing fields; 200 with
  * `results.id` (a fresh numeric transmission id) and the recipient counts.
  */
@@ -56,7 +56,7 @@ export class SparkpostFake extends FakeHttpServer {
       return errors(404, { message: 'invalid URI', code: '1101' });
     }
     if (!this.authorized(req.headers.authorization)) {
-      return errors(401, { message: 'Unauthorized.' }); // wording unverified (sparkpost.md §7)
+      return errors(401, { message: 'Unauthorized.' }); // wording unverified (docs/providers/sparkpost.md §7)
     }
     if (!String(req.headers['content-type'] ?? '').includes('application/json')) {
       return errors(415, { message: 'Unsupported Content-Type header', code: '1700' });
@@ -99,7 +99,7 @@ export class SparkpostFake extends FakeHttpServer {
       id: this.lastMessageId,
     };
     if (valid < recipients.length) {
-      // Partial success is still a 200 (sparkpost.md §3).
+      // Partial success is still a 200 (docs/providers/sparkpost.md §3).
       return {
         status: 200,
         body: {
@@ -155,7 +155,7 @@ export class SparkpostFake extends FakeHttpServer {
     }
   }
 
-  /** The raw key, or Basic with the key as user name and an empty password (sparkpost.md §1). */
+  /** The raw key, or Basic with the key as user name and an empty password (docs/providers/sparkpost.md §1). */
   private authorized(header: string | undefined): boolean {
     if (!header) return false;
     if (header === this.apiKey) return true;

@@ -16,13 +16,13 @@ export interface MailgunTarget {
   baseUrl?: string;
 }
 
-/** `Authorization: Basic base64("api:<key>")` (mailgun.md §1, [INTRO] "Authentication"). */
+/** `Authorization: Basic base64("api:<key>")` (docs/providers/mailgun.md §1, [INTRO] "Authentication"). */
 export function mailgunAuthorization(apiKey: string): string {
   return `Basic ${Buffer.from(`api:${apiKey}`).toString('base64')}`;
 }
 
 /**
- * `POST /v3/{domain}/messages` on the US or the EU host alike (mailgun.md §1). A base URL that
+ * `POST /v3/{domain}/messages` on the US or the EU host alike (docs/providers/mailgun.md §1). A base URL that
  * already ends in `/v3` (the way mailgun-go spells its API base) does not get a second one.
  */
 export function mailgunMessagesPath(domain: string, baseUrl = ''): string {
@@ -31,7 +31,7 @@ export function mailgunMessagesPath(domain: string, baseUrl = ''): string {
 }
 
 /**
- * The message as Mailgun's multipart form (mailgun.md §2): repeated `to`/`cc`/`bcc` fields,
+ * The message as Mailgun's multipart form (docs/providers/mailgun.md §2): repeated `to`/`cc`/`bcc` fields,
  * `h:` headers (Reply-To among them), `o:tag` per tag, `v:` per metadata entry plus
  * `v:mailover_id`, binary `attachment` parts, and `inline` parts whose filename is the content id
  * (Mailgun turns an inline part's filename into its Content-ID, so `cid:logo` needs filename `logo`).
@@ -58,7 +58,7 @@ export function mailgunForm(email: OutboundEmail): FormData {
   return form;
 }
 
-/** Mailgun takes no idempotency key (mailgun.md §2), so the send context adds nothing. */
+/** Mailgun takes no idempotency key (docs/providers/mailgun.md §2), so the send context adds nothing. */
 export function mailgunRequest(email: OutboundEmail, target: MailgunTarget): ProviderHttpRequest {
   return {
     method: 'POST',
@@ -70,7 +70,7 @@ export function mailgunRequest(email: OutboundEmail, target: MailgunTarget): Pro
 }
 
 /**
- * `200 {"id":"<...@domain>","message":"Queued. Thank you."}` (mailgun.md §3). The id is returned
+ * `200 {"id":"<...@domain>","message":"Queued. Thank you."}` (docs/providers/mailgun.md §3). The id is returned
  * as Mailgun gives it, an RFC 5322 Message-ID with its angle brackets; events carry it without them.
  */
 export function readMailgunMessageId(res: ProviderHttpResponse): string | undefined {
@@ -97,7 +97,7 @@ function mailgunKind(status: number, message: string): FailureKind {
   switch (status) {
     // 400 is a bad parameter (permanent for the message) unless it says the domain may not send
     // (unverified domain, sandbox domain): no message can go through this provider then.
-    // https://documentation.mailgun.com/docs/mailgun/api-reference/#api-response-codes, mailgun.md §4
+    // https://documentation.mailgun.com/docs/mailgun/api-reference/#api-response-codes, docs/providers/mailgun.md §4
     case 400:
       return DOMAIN_REFUSED.test(message) ? 'provider' : 'permanent';
     // 402: "request failed even though the parameters were valid": the account (billing), not the message.
@@ -107,7 +107,7 @@ function mailgunKind(status: number, message: string): FailureKind {
     case 404:
       return 'provider';
     // 401 Forbidden (key) and 403 (domain or IP not allowed) are the provider's; 413 is the
-    // message's size; 429 and 5xx are transient (mailgun.md §4).
+    // message's size; 429 and 5xx are transient (docs/providers/mailgun.md §4).
     default:
       return kindOfStatus(status);
   }
@@ -115,7 +115,7 @@ function mailgunKind(status: number, message: string): FailureKind {
 
 /**
  * When a 429 may be retried: `X-RateLimit-Reset` as Unix epoch seconds (mailgun-go `errors.go`,
- * mailgun.md §4), else the time in the message ("try again after <date>" or "... after 120 seconds").
+ * docs/providers/mailgun.md §4), else the time in the message ("try again after <date>" or "... after 120 seconds").
  */
 export function mailgunRetryAfterMs(
   headers: Record<string, string>,

@@ -8,8 +8,8 @@ import type { MailgunOptions } from './mailgun.options';
 import { mailgunRequest, readMailgunFailure, readMailgunMessageId } from './mailgun.mapper';
 
 export const MAILGUN_CAPABILITIES: ProviderCapabilities = {
-  idempotencyKey: false, // Mailgun documents no idempotency key (mailgun.md §2)
-  maxRecipients: 1000, // "Too many recipients, max is 1000" (mailgun.md §4)
+  idempotencyKey: false, // Mailgun documents no idempotency key (docs/providers/mailgun.md §2)
+  maxRecipients: 1000, // "Too many recipients, max is 1000" (docs/providers/mailgun.md §4)
   inlineImages: true,
   tags: true,
   metadata: true,

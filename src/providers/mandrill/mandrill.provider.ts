@@ -22,7 +22,7 @@ export const MANDRILL_CAPABILITIES: ProviderCapabilities = {
 
 /**
  * Mandrill (Mailchimp Transactional): `POST /messages/send` with the API key as `"key"` in the
- * JSON body, no auth header (mandrill.md).
+ * JSON body, no auth header (docs/providers/mandrill.md).
  */
 export class MandrillProvider extends HttpEmailProvider<MandrillOptions> {
   readonly type = 'mandrill';

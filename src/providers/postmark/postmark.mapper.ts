@@ -8,7 +8,7 @@ import type { FailureKind } from '../../domain/provider-error';
 import type { FailureReading } from '../http/http-email.provider';
 import { kindOfStatus, tryJson, type ProviderHttpResponse } from '../http/provider-http';
 
-/** Single send (postmark.md §1). */
+/** Single send (docs/providers/postmark.md §1). */
 export const POSTMARK_SEND_PATH = '/email';
 
 /** The metadata key that carries every tag when there is more than the one `Tag` Postmark takes. */
@@ -28,7 +28,7 @@ export interface PostmarkAttachment {
   ContentID?: string;
 }
 
-/** One message object of `POST /email` (postmark.md §2), PascalCase as on the wire. */
+/** One message object of `POST /email` (docs/providers/postmark.md §2), PascalCase as on the wire. */
 export interface PostmarkMessage {
   From: string;
   To?: string;
@@ -50,14 +50,14 @@ export interface PostmarkMessageOptions {
   messageStream?: string;
 }
 
-/** Postmark's answer body, success and error alike (postmark.md §3, §4). */
+/** Postmark's answer body, success and error alike (docs/providers/postmark.md §3, §4). */
 interface PostmarkAnswer {
   ErrorCode?: number;
   Message?: string;
   MessageID?: string;
 }
 
-/** To, Cc and Bcc are one comma-separated string each, not arrays (postmark.md §2). */
+/** To, Cc and Bcc are one comma-separated string each, not arrays (docs/providers/postmark.md §2). */
 function addressList(addresses: Address[]): string | undefined {
   return addresses.length ? addresses.map(formatAddress).join(', ') : undefined;
 }
@@ -99,7 +99,7 @@ export function toPostmarkMessage(
   };
 }
 
-/** `MessageID` of the 200 answer (postmark.md §3). */
+/** `MessageID` of the 200 answer (docs/providers/postmark.md §3). */
 export function readPostmarkMessageId(res: ProviderHttpResponse): string | undefined {
   const id = tryJson<PostmarkAnswer>(res.text)?.MessageID;
   return typeof id === 'string' && id.length > 0 ? id : undefined;
@@ -107,13 +107,13 @@ export function readPostmarkMessageId(res: ProviderHttpResponse): string | undef
 
 /**
  * 422 `ErrorCode`s that mean the account or server cannot send for anyone
- * (https://postmarkapp.com/developer/api/overview#error-codes, postmark.md §4):
+ * (https://postmarkapp.com/developer/api/overview#error-codes, docs/providers/postmark.md §4):
  * 10 bad or missing token, 405 not allowed to send (out of credits),
  * 412 account pending approval, 413 account may not send.
  */
 const PROVIDER_ERROR_CODES = new Set([10, 405, 412, 413]);
 
-/** Reads a failed answer: `{ErrorCode, Message}` (postmark.md §4). */
+/** Reads a failed answer: `{ErrorCode, Message}` (docs/providers/postmark.md §4). */
 export function readPostmarkFailure(res: ProviderHttpResponse): FailureReading {
   const body = tryJson<PostmarkAnswer>(res.text);
   if (!body || typeof body !== 'object') {
@@ -142,7 +142,7 @@ function postmarkKind(status: number, errorCode: number | undefined): FailureKin
 
 /**
  * A 403 with an HTML body comes from Postmark's edge (a WAF or a blocked IP), not the API;
- * postmark.md §4 says to treat a non-JSON error body as unknown or transient.
+ * docs/providers/postmark.md §4 says to treat a non-JSON error body as unknown or transient.
  */
 function nonJsonKind(status: number): FailureKind {
   return status === 403 ? 'retryable' : kindOfStatus(status);

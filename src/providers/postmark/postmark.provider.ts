@@ -19,7 +19,7 @@ export const POSTMARK_CAPABILITIES: ProviderCapabilities = {
   metadata: true,
 };
 
-/** Postmark's Email API: `POST /email` with `X-Postmark-Server-Token` (postmark.md). */
+/** Postmark's Email API: `POST /email` with `X-Postmark-Server-Token` (docs/providers/postmark.md). */
 export class PostmarkProvider extends HttpEmailProvider<PostmarkOptions> {
   readonly type = 'postmark';
   readonly capabilities = POSTMARK_CAPABILITIES;

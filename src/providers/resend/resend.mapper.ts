@@ -17,7 +17,7 @@ export interface ResendAttachment {
   content_id?: string;
 }
 
-/** The `POST /emails` body, snake_case on the wire (resend.md §2). */
+/** The `POST /emails` body, snake_case on the wire (docs/providers/resend.md §2). */
 export interface ResendEmail {
   from: string;
   to: string[];
@@ -36,7 +36,7 @@ const TAG_MAX = 256;
 
 /**
  * A tag name or value within Resend's charset: ASCII letters, digits, `_` and `-`, at most 256
- * characters (resend.md §2). Anything else becomes `_`, since Resend refuses the whole send
+ * characters (docs/providers/resend.md §2). Anything else becomes `_`, since Resend refuses the whole send
  * otherwise; the exact values still reach the other providers' metadata channels unchanged.
  */
 export function resendTagText(text: string): string {
@@ -45,7 +45,7 @@ export function resendTagText(text: string): string {
 
 /**
  * Tags are Resend's only metadata channel, `{name, value}` pairs that webhooks return as an
- * object (resend.md §2, §5). A plain tag `t` becomes `{name: t, value: "true"}`; metadata entries
+ * object (docs/providers/resend.md §2, §5). A plain tag `t` becomes `{name: t, value: "true"}`; metadata entries
  * follow and replace a tag of the same name; `mailover_id` comes last and always wins.
  */
 export function resendTags(email: OutboundEmail): ResendEmail['tags'] {
@@ -87,7 +87,7 @@ export function resendEmail(email: OutboundEmail): ResendEmail {
 /**
  * `POST /emails` with `Authorization: Bearer re_...`, and the `Idempotency-Key` header when the
  * send has one: Resend then answers a retry of the same payload within 24 h with the original
- * response instead of sending again (resend.md §1, §3).
+ * response instead of sending again (docs/providers/resend.md §1, §3).
  */
 export function resendRequest(
   email: OutboundEmail,
@@ -103,7 +103,7 @@ export function resendRequest(
   return { method: 'POST', path: '/emails', headers, body: JSON.stringify(resendEmail(email)) };
 }
 
-/** `200 {"id": "<uuid>"}` (resend.md §3). */
+/** `200 {"id": "<uuid>"}` (docs/providers/resend.md §3). */
 export function readResendMessageId(res: ProviderHttpResponse): string | undefined {
   const id = tryJson<{ id?: unknown }>(res.text)?.id;
   return typeof id === 'string' && id.length > 0 ? id : undefined;
@@ -111,7 +111,7 @@ export function readResendMessageId(res: ProviderHttpResponse): string | undefin
 
 /**
  * How each error `name` reads, where it differs from its status ([RUST] `src/error.rs`,
- * https://resend.com/docs/api-reference/errors, resend.md §4).
+ * https://resend.com/docs/api-reference/errors, docs/providers/resend.md §4).
  */
 const KIND_BY_NAME: Record<string, FailureKind> = {
   // 409: the same key is still in flight: ask again later.
@@ -146,7 +146,7 @@ interface ResendErrorBody {
   name?: unknown;
 }
 
-/** `{"statusCode", "message", "name"}` (resend.md §4); classified by `name`, else by status. */
+/** `{"statusCode", "message", "name"}` (docs/providers/resend.md §4); classified by `name`, else by status. */
 export function readResendFailure(res: ProviderHttpResponse): FailureReading {
   const body = tryJson<ResendErrorBody>(res.text);
   const name = typeof body?.name === 'string' ? body.name : undefined;
@@ -163,7 +163,7 @@ export function readResendFailure(res: ProviderHttpResponse): FailureReading {
 function resendKind(status: number, name: string | undefined): FailureKind {
   if (name && name in KIND_BY_NAME) return KIND_BY_NAME[name];
   // validation_error is 400 or 422 for the message's fields (permanent) but 403 for an unverified
-  // domain or the test-mode recipient restriction: the account's, so the provider's (resend.md §4).
+  // domain or the test-mode recipient restriction: the account's, so the provider's (docs/providers/resend.md §4).
   // Every other 400/422 name (invalid_idempotency_key, missing_required_field, invalid_from_address,
   // invalid_attachment, ...) is the message's; 5xx is transient.
   return kindOfStatus(status);
@@ -171,7 +171,7 @@ function resendKind(status: number, name: string | undefined): FailureKind {
 
 /**
  * `retry-after` in seconds, else `ratelimit-reset`, which is also seconds from now, not an epoch
- * (https://resend.com/docs/api-reference/rate-limit, resend.md §4).
+ * (https://resend.com/docs/api-reference/rate-limit, docs/providers/resend.md §4).
  */
 export function resendRetryAfterMs(headers: Record<string, string>): number | undefined {
   const after = retryAfterMs(headers);

@@ -7,8 +7,8 @@ import type { ResendOptions } from './resend.options';
 import { readResendFailure, readResendMessageId, resendRequest } from './resend.mapper';
 
 export const RESEND_CAPABILITIES: ProviderCapabilities = {
-  idempotencyKey: true, // the Idempotency-Key header (resend.md §1)
-  maxRecipients: 50, // 50 `to` per email; whether cc/bcc count too is undocumented (resend.md §4)
+  idempotencyKey: true, // the Idempotency-Key header (docs/providers/resend.md §1)
+  maxRecipients: 50, // 50 `to` per email; whether cc/bcc count too is undocumented (docs/providers/resend.md §4)
   inlineImages: true,
   tags: true,
   metadata: true,

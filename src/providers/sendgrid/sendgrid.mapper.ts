@@ -22,7 +22,7 @@ export interface SendgridAttachment {
   content_id?: string;
 }
 
-/** The v3 Mail Send body, as far as Mailover fills it (sendgrid.md §2). */
+/** The v3 Mail Send body, as far as Mailover fills it (docs/providers/sendgrid.md §2). */
 export interface SendgridMail {
   personalizations: Array<{
     to: SendgridAddress[];
@@ -44,7 +44,7 @@ const address = (a: Address): SendgridAddress =>
 
 /**
  * The message as one personalization. SendGrid refuses an address that appears twice across
- * to, cc and bcc with a 400 ([ERR] personalizations errors, sendgrid.md §2), so later copies are
+ * to, cc and bcc with a 400 ([ERR] personalizations errors, docs/providers/sendgrid.md §2), so later copies are
  * dropped (to wins over cc, cc over bcc): the recipient still gets exactly one copy.
  */
 function personalization(email: OutboundEmail): SendgridMail['personalizations'][number] {
@@ -64,7 +64,7 @@ function personalization(email: OutboundEmail): SendgridMail['personalizations']
     // Absent rather than empty, the way the official helper sends them.
     ...(cc.length ? { cc } : {}),
     ...(bcc.length ? { bcc } : {}),
-    // custom_args is the metadata channel: every key comes back on each event (sendgrid.md §2, §5).
+    // custom_args is the metadata channel: every key comes back on each event (docs/providers/sendgrid.md §2, §5).
     custom_args: { ...email.metadata, [MAILOVER_ID_KEY]: email.id },
   };
 }
@@ -72,7 +72,7 @@ function personalization(email: OutboundEmail): SendgridMail['personalizations']
 /** The JSON body of `POST /v3/mail/send`. */
 export function sendgridMail(email: OutboundEmail): SendgridMail {
   const content: SendgridMail['content'] = [];
-  // text/plain must come before text/html (sendgrid.md §2).
+  // text/plain must come before text/html (docs/providers/sendgrid.md §2).
   if (email.text !== undefined) content.push({ type: 'text/plain', value: email.text });
   if (email.html !== undefined) content.push({ type: 'text/html', value: email.html });
   const mail: SendgridMail = {
@@ -92,12 +92,12 @@ export function sendgridMail(email: OutboundEmail): SendgridMail {
       ...(a.contentId ? { content_id: a.contentId } : {}),
     }));
   }
-  // Categories must be unique (sendgrid.md §2).
+  // Categories must be unique (docs/providers/sendgrid.md §2).
   if (email.tags.length) mail.categories = [...new Set(email.tags)];
   return mail;
 }
 
-/** SendGrid takes no idempotency key (sendgrid.md §2), so the send context adds nothing. */
+/** SendGrid takes no idempotency key (docs/providers/sendgrid.md §2), so the send context adds nothing. */
 export function sendgridRequest(email: OutboundEmail, apiKey: string): ProviderHttpRequest {
   return {
     method: 'POST',
@@ -111,7 +111,7 @@ export function sendgridRequest(email: OutboundEmail, apiKey: string): ProviderH
   };
 }
 
-/** `202 Accepted` with an empty body; the id is the `X-Message-Id` header (sendgrid.md §3). */
+/** `202 Accepted` with an empty body; the id is the `X-Message-Id` header (docs/providers/sendgrid.md §3). */
 export function readSendgridMessageId(res: ProviderHttpResponse): string | undefined {
   const id = res.headers['x-message-id']?.trim();
   return id ? id : undefined;
@@ -121,7 +121,7 @@ interface SendgridErrorBody {
   errors?: Array<{ message?: unknown; field?: unknown }>;
 }
 
-/** `{"errors":[{"message","field","help"}]}` (sendgrid.md §4); every message is kept. */
+/** `{"errors":[{"message","field","help"}]}` (docs/providers/sendgrid.md §4); every message is kept. */
 export function readSendgridFailure(res: ProviderHttpResponse, now = Date.now()): FailureReading {
   const errors = tryJson<SendgridErrorBody>(res.text)?.errors;
   const texts = Array.isArray(errors)
@@ -142,19 +142,19 @@ export function readSendgridFailure(res: ProviderHttpResponse, now = Date.now())
 function sendgridKind(status: number): FailureKind {
   switch (status) {
     // The send path and method are fixed, so 404/405 mean a wrong base URL: nothing can be sent here.
-    // https://www.twilio.com/docs/sendgrid/api-reference/mail-send/errors, sendgrid.md §4
+    // https://www.twilio.com/docs/sendgrid/api-reference/mail-send/errors, docs/providers/sendgrid.md §4
     case 404:
     case 405:
       return 'provider';
     // 400 and 413 are the message's (validation, size): permanent. 401 (key) and 403 (missing
     // mail.send scope, or a from address that is not a verified Sender Identity on this account)
-    // are the provider's. 429 and 5xx are transient (sendgrid.md §4).
+    // are the provider's. 429 and 5xx are transient (docs/providers/sendgrid.md §4).
     default:
       return kindOfStatus(status);
   }
 }
 
-/** `X-RateLimit-Reset` is Unix epoch seconds ([RL], sendgrid.md §4). */
+/** `X-RateLimit-Reset` is Unix epoch seconds ([RL], docs/providers/sendgrid.md §4). */
 export function sendgridRetryAfterMs(
   headers: Record<string, string>,
   now = Date.now(),

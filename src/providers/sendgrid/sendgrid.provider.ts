@@ -7,8 +7,8 @@ import type { SendgridOptions } from './sendgrid.options';
 import { readSendgridFailure, readSendgridMessageId, sendgridRequest } from './sendgrid.mapper';
 
 export const SENDGRID_CAPABILITIES: ProviderCapabilities = {
-  idempotencyKey: false, // SendGrid has no idempotency header or field (sendgrid.md §2)
-  maxRecipients: 1000, // to + cc + bcc across personalizations (sendgrid.md §4)
+  idempotencyKey: false, // SendGrid has no idempotency header or field (docs/providers/sendgrid.md §2)
+  maxRecipients: 1000, // to + cc + bcc across personalizations (docs/providers/sendgrid.md §4)
   inlineImages: true,
   tags: true,
   metadata: true,

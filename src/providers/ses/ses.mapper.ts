@@ -11,7 +11,7 @@ import type { FailureReading } from '../http/http-email.provider';
 import { kindOfStatus, tryJson, type ProviderHttpResponse } from '../http/provider-http';
 import { toMailOptions } from '../mime';
 
-/** `SendEmail` (ses.md §1). */
+/** `SendEmail` (docs/providers/ses.md §1). */
 export const SES_SEND_PATH = '/v2/email/outbound-emails';
 
 /** The tag that prefixes each Mailover tag among `EmailTags` (`tag_<tag>` = `true`). */
@@ -32,7 +32,7 @@ export interface SesSimpleContent {
   Body: { Text?: SesText; Html?: SesText };
 }
 
-/** `SendEmailRequest` (ses.md §2), as much of it as Mailover uses. */
+/** `SendEmailRequest` (docs/providers/ses.md §2), as much of it as Mailover uses. */
 export interface SesSendEmailRequest {
   FromEmailAddress: string;
   Destination: { ToAddresses: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
@@ -66,7 +66,7 @@ export function renderSesMime(email: OutboundEmail): Promise<Buffer> {
 }
 
 /**
- * SES wants non-ASCII display names RFC 2047-encoded in its address fields (ses.md §2).
+ * SES wants non-ASCII display names RFC 2047-encoded in its address fields (docs/providers/ses.md §2).
  */
 export function sesAddress(address: Address): string {
   if (!address.name || /^[\x20-\x7e]*$/.test(address.name)) return formatAddress(address);
@@ -75,7 +75,7 @@ export function sesAddress(address: Address): string {
 
 /**
  * EmailTags names and values may hold only ASCII letters, digits, `_` and `-`, at most 256
- * characters (ses.md §2): anything else becomes `_`, and an empty text becomes `_`.
+ * characters (docs/providers/ses.md §2): anything else becomes `_`, and an empty text becomes `_`.
  */
 export function sesTagText(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256) || '_';
@@ -135,7 +135,7 @@ export function toSesSendEmail(
   };
 }
 
-/** `MessageId` of the 200 answer (ses.md §3). */
+/** `MessageId` of the 200 answer (docs/providers/ses.md §3). */
 export function readSesMessageId(res: ProviderHttpResponse): string | undefined {
   const id = tryJson<{ MessageId?: unknown }>(res.text)?.MessageId;
   return typeof id === 'string' && id.length > 0 ? id : undefined;
@@ -150,7 +150,7 @@ interface SesErrorBody {
 
 /**
  * The error code from `x-amzn-ErrorType`, else the body's `__type` or `code`, normalised the way
- * the SDKs do: the part before the first `:`, then the part after the last `#` (ses.md §4,
+ * the SDKs do: the part before the first `:`, then the part after the last `#` (docs/providers/ses.md §4,
  * botocore `parsers.py`).
  */
 export function sesErrorCode(res: ProviderHttpResponse, body?: SesErrorBody): string | undefined {
@@ -162,7 +162,7 @@ export function sesErrorCode(res: ProviderHttpResponse, body?: SesErrorBody): st
 
 /**
  * Throttling: retried with backoff by the AWS SDKs' standard retry strategy, even when it
- * arrives as HTTP 400 (`LimitExceededException`) (ses.md §4).
+ * arrives as HTTP 400 (`LimitExceededException`) (docs/providers/ses.md §4).
  */
 const THROTTLING = new Set([
   'TooManyRequestsException',
@@ -175,7 +175,7 @@ const THROTTLING = new Set([
 
 /**
  * This account, key or configuration cannot send for anyone: bad or expired credentials, a bad
- * signature, a clock too far off, a suspended or paused account (ses.md §4, common AWS errors),
+ * signature, a clock too far off, a suspended or paused account (docs/providers/ses.md §4, common AWS errors),
  * and `NotFoundException`, which for SendEmail names a missing configuration set or template.
  */
 const PROVIDER_LEVEL = new Set([
@@ -199,7 +199,7 @@ const PROVIDER_LEVEL = new Set([
 
 /**
  * Rejected for this message whatever the account does: bad content, an unverified sender or
- * (in the sandbox) recipient, an unverified MAIL FROM domain, a validation error (ses.md §4).
+ * (in the sandbox) recipient, an unverified MAIL FROM domain, a validation error (docs/providers/ses.md §4).
  */
 const PERMANENT = new Set([
   'MessageRejected',
@@ -216,7 +216,7 @@ const RETRYABLE = new Set([
   'ServiceUnavailableException',
 ]);
 
-/** Reads a rest-json error: code from the header or body, text from `message` (ses.md §4). */
+/** Reads a rest-json error: code from the header or body, text from `message` (docs/providers/ses.md §4). */
 export function readSesFailure(res: ProviderHttpResponse): FailureReading {
   const body = tryJson<SesErrorBody>(res.text);
   const json = body && typeof body === 'object' ? body : undefined;

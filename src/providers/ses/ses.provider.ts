@@ -16,8 +16,8 @@ import {
 } from './ses.mapper';
 
 export const SES_CAPABILITIES: ProviderCapabilities = {
-  idempotencyKey: false, // SendEmail has no client token (ses.md §2)
-  maxRecipients: 50, // To + Cc + Bcc per message (ses.md §4)
+  idempotencyKey: false, // SendEmail has no client token (docs/providers/ses.md §2)
+  maxRecipients: 50, // To + Cc + Bcc per message (docs/providers/ses.md §4)
   inlineImages: true, // raw MIME with Content-ID parts
   tags: true, // as EmailTags `tag_<tag>`
   metadata: true, // as EmailTags
@@ -25,7 +25,7 @@ export const SES_CAPABILITIES: ProviderCapabilities = {
 
 /**
  * Amazon SES v2 `SendEmail` (rest-json), signed with SigV4 by `aws4` for signing name `ses`
- * and the configured region (ses.md). The base URL is `endpoint` or
+ * and the configured region (docs/providers/ses.md). The base URL is `endpoint` or
  * `https://email.<region>.amazonaws.com`; the signature covers the host of that URL.
  */
 export class SesProvider extends HttpEmailProvider<SesOptions> {
@@ -65,7 +65,7 @@ export class SesProvider extends HttpEmailProvider<SesOptions> {
     return { method: 'POST', path: SES_SEND_PATH, headers, body };
   }
 
-  /** Attachments and custom headers need raw MIME (ses.md); a message that cannot be rendered never will be. */
+  /** Attachments and custom headers need raw MIME (docs/providers/ses.md); a message that cannot be rendered never will be. */
   private async renderMime(email: OutboundEmail): Promise<Buffer> {
     try {
       return await renderSesMime(email);

@@ -29,7 +29,7 @@ const AUTH_FAILURES = new Set([530, 534, 535, 538]);
 const TRANSACTION_COMMANDS = new Set(['MAIL FROM', 'RCPT TO', 'DATA']);
 
 /**
- * Classifies a failed SMTP send (smtp.md §4, §5; RFC 5321 §4.2.1,
+ * Classifies a failed SMTP send (docs/providers/smtp.md §4, §5; RFC 5321 §4.2.1,
  * https://www.rfc-editor.org/rfc/rfc5321#section-4.2.1; RFC 4954 §6 for AUTH).
  * - A reply code decides first: 4xx is transient; 530/534/535/538 are this provider's
  *   credentials; any other 5xx to MAIL FROM, RCPT TO or DATA refuses the message (permanent),

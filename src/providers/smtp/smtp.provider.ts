@@ -15,14 +15,14 @@ import { classifySmtpError, queuedId, type SmtpErrorFields } from './smtp.mapper
 
 export const SMTP_CAPABILITIES: ProviderCapabilities = {
   idempotencyKey: false, // SMTP has none (Resend's header aside)
-  maxRecipients: 50, // per provider; 50 is SES's, the lowest of the common ones (smtp.md §6)
+  maxRecipients: 50, // per provider; 50 is SES's, the lowest of the common ones (docs/providers/smtp.md §6)
   inlineImages: true, // multipart/related with Content-ID
   tags: false, // X-Mailover-Tags is only a header, no provider reads it as tags
   metadata: false, // X-Mailover-Metadata likewise: it does not come back in webhooks
 };
 
 /**
- * SMTP submission through a pool of nodemailer connections (smtp.md). The message id is the
+ * SMTP submission through a pool of nodemailer connections (docs/providers/smtp.md). The message id is the
  * provider's queue id from the final `250 ... queued as <id>`, or else the Message-ID header
  * nodemailer wrote (the provider keeps it unless it rewrites it, as SES does).
  */

@@ -9,7 +9,7 @@ import type { FailureKind } from '../../domain/provider-error';
 import type { FailureReading } from '../http/http-email.provider';
 import { kindOfStatus, tryJson, type ProviderHttpResponse } from '../http/provider-http';
 
-/** `POST /api/v1/transmissions` (sparkpost.md §1). */
+/** `POST /api/v1/transmissions` (docs/providers/sparkpost.md §1). */
 export const SPARKPOST_TRANSMISSIONS_PATH = '/api/v1/transmissions';
 
 /**
@@ -52,7 +52,7 @@ export interface SparkpostContent {
   inline_images?: SparkpostFile[];
 }
 
-/** The transmission body (sparkpost.md §2). */
+/** The transmission body (docs/providers/sparkpost.md §2). */
 export interface SparkpostTransmission {
   options: { perform_substitutions: boolean };
   metadata: Record<string, string>;
@@ -124,7 +124,7 @@ export function toSparkpostTransmission(email: OutboundEmail): SparkpostTransmis
   };
 }
 
-/** `results.id`, the transmission id that events carry as `transmission_id` (sparkpost.md §3). */
+/** `results.id`, the transmission id that events carry as `transmission_id` (docs/providers/sparkpost.md §3). */
 export function readSparkpostMessageId(res: ProviderHttpResponse): string | undefined {
   const id = tryJson<SparkpostAnswer>(res.text)?.results?.id;
   if (typeof id === 'number') return String(id);
@@ -132,7 +132,7 @@ export function readSparkpostMessageId(res: ProviderHttpResponse): string | unde
 }
 
 /**
- * Reads `{"errors":[{message, description, code}]}` (sparkpost.md §4); `code` is a string.
+ * Reads `{"errors":[{message, description, code}]}` (docs/providers/sparkpost.md §4); `code` is a string.
  * Codes: https://support.sparkpost.com/docs/tech-resources/extended-error-codes
  */
 export function readSparkpostFailure(res: ProviderHttpResponse): FailureReading {

@@ -13,7 +13,7 @@ import {
 
 export const SPARKPOST_CAPABILITIES: ProviderCapabilities = {
   idempotencyKey: false, // SparkPost has no idempotency header or field
-  // SparkPost documents no per-transmission maximum (sparkpost.md §4); 50 is a conservative
+  // SparkPost documents no per-transmission maximum (docs/providers/sparkpost.md §4); 50 is a conservative
   // choice, the gateway's own default limit.
   maxRecipients: 50,
   inlineImages: true,
@@ -22,7 +22,7 @@ export const SPARKPOST_CAPABILITIES: ProviderCapabilities = {
 };
 
 /**
- * SparkPost's Transmissions API with the raw key as `Authorization` (sparkpost.md). The base
+ * SparkPost's Transmissions API with the raw key as `Authorization` (docs/providers/sparkpost.md). The base
  * URL picks the region: `https://api.sparkpost.com` (default) or `https://api.eu.sparkpost.com`.
  */
 export class SparkpostProvider extends HttpEmailProvider<SparkpostOptions> {

@@ -85,7 +85,7 @@ export const mailgunCase: ProviderContractCase = {
             })),
         );
       },
-      // No assertIdempotencyKey: Mailgun takes no idempotency key (mailgun.md §2).
+      // No assertIdempotencyKey: Mailgun takes no idempotency key (docs/providers/mailgun.md §2).
       // kinds: the defaults hold (401 Forbidden is provider-level, 400 invalid address permanent).
     };
   },

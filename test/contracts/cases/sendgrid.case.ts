@@ -65,7 +65,7 @@ export const sendgridCase: ProviderContractCase = {
           })),
         );
       },
-      // No assertIdempotencyKey: SendGrid takes no idempotency key (sendgrid.md §2).
+      // No assertIdempotencyKey: SendGrid takes no idempotency key (docs/providers/sendgrid.md §2).
       // kinds: the defaults hold (401 provider-level, 400 invalid address permanent, 429/5xx retryable).
     };
   },

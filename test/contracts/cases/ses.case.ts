@@ -12,7 +12,7 @@ const ACCESS_KEY_ID = 'AKIAMAILOVERTEST7Q2Z';
 const SECRET_ACCESS_KEY = 'ses-secret-wJalrXUtnFEMI/K7MDENG/bPxRfiCY';
 const WRONG_SECRET = 'ses-wrong-secret-9f8e7d6c5b4a39281706';
 
-/** EmailTags take only [A-Za-z0-9_-] (ses.md §2). */
+/** EmailTags take only [A-Za-z0-9_-] (docs/providers/ses.md §2). */
 const tagText = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256) || '_';
 const list = (xs: OutboundEmail['to']) => (xs.length ? xs.map(formatAddress) : undefined);
 
