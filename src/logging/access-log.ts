@@ -17,7 +17,13 @@ export class AccessLog {
   constructor(private readonly config: LoggingConfig) {
     this.logger = pino({
       level: config.level,
-      transport: config.pretty ? { target: 'pino/file', options: { destination: 1 } } : undefined,
+      // pino-pretty in pino's transport thread: readable lines for a terminal, after redaction.
+      transport: config.pretty
+        ? {
+            target: 'pino-pretty',
+            options: { destination: 1, translateTime: 'SYS:standard', ignore: 'pid,hostname' },
+          }
+        : undefined,
       redact: {
         paths: ['req.headers', 'headers', '*.secret', '*.apiKey', '*.pass', 'err.config'],
         remove: true,
