@@ -9,6 +9,7 @@ import { signatureSecurityScheme, swaggerSigningOptions } from './auth/swagger-s
 import type { AppConfig } from './config/config.schema';
 import { ProblemFilter } from './http/problem.filter';
 import { AccessLog } from './logging/access-log';
+import { installHttpMetrics } from './metrics/http-metrics';
 
 /** Builds the whole application (used by main.ts, the e2e tests and the benchmark). */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -24,9 +25,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.useLogger(app.get(Logger));
   app.get(AccessLog).install(app);
+  installHttpMetrics(app);
   app.useGlobalFilters(new ProblemFilter());
   installSignedBodyParsers(app);
 
+  // A worker-only process serves health and metrics alone: no API, so no API docs.
+  if (config.server.role === 'worker') return app;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

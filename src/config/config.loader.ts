@@ -30,6 +30,7 @@ export function loadConfig(env: Env = process.env, defaultsFile = DEFAULT_FILE):
   const expanded = expandEnv(raw, env, '', problems) as Record<string, unknown>;
   const server = (expanded.server ?? {}) as Record<string, unknown>;
   if (env.PORT !== undefined) server.port = Number(env.PORT);
+  if (env.MAILOVER_ROLE !== undefined) server.role = env.MAILOVER_ROLE;
   expanded.server = server;
   expanded.dataDir = env.MAILOVER_DATA_DIR || expanded.dataDir || './data';
   expanded.environment = env.NODE_ENV || 'development';

@@ -209,6 +209,9 @@ export class ProviderConfig {
   directory?: string;
 }
 
+export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
+export type ServerRole = (typeof SERVER_ROLES)[number];
+
 export class ServerConfig {
   @IsInt()
   @Min(0)
@@ -244,6 +247,16 @@ export class ServerConfig {
   @Min(0)
   @Max(1000)
   heapGrowingPercent = 50;
+
+  /**
+   * What this process does: `all` (the API and the outbox worker), `api` (the API only: it
+   * accepts, reads and cancels, and claims nothing) or `worker` (claims and delivers; serves only
+   * health and metrics). Env MAILOVER_ROLE. Replicas of different roles share one PostgreSQL store.
+   */
+  @IsIn(SERVER_ROLES as unknown as string[], {
+    message: `must be one of ${SERVER_ROLES.join(', ')}`,
+  })
+  role: ServerRole = 'all';
 }
 
 export class StoreConfig {
@@ -287,10 +300,14 @@ export class DispatchConfig {
   @Min(10)
   pollIntervalMs = 250;
 
-  /** A claimed email returns to the queue if its worker has not finished by then. */
+  /**
+   * A claimed email returns to the queue if its worker has not renewed the lease by then. A live
+   * worker renews the leases of its rounds in flight every third of this, so it bounds only how
+   * long a crashed worker's emails wait, never how long a round may take.
+   */
   @IsInt()
   @Min(1000)
-  leaseMs = 120_000;
+  leaseMs = 15_000;
 
   @IsInt()
   @Min(1)

@@ -18,7 +18,7 @@ import {
   type EmailStore,
   type IdempotencyClaim,
 } from '../store/email.store';
-import { OutboxWorker } from './outbox.worker';
+import { OutboxSignals } from './outbox-signals';
 import { ProviderRoster } from './provider-roster.service';
 
 export interface Accepted {
@@ -36,7 +36,7 @@ export class EmailService {
   constructor(
     @Inject(EMAIL_STORE) private readonly store: EmailStore,
     private readonly roster: ProviderRoster,
-    private readonly worker: OutboxWorker,
+    private readonly signals: OutboxSignals,
     private readonly dispatch: DispatchConfig,
     readonly limits: LimitsConfig,
     private readonly metrics: MetricsService,
@@ -88,7 +88,7 @@ export class EmailService {
     if (result.kind === 'replayed')
       return { email: result.email, status: result.originalStatus, replayed: true };
     this.metrics.accepted.inc({ status: result.email.status });
-    if (!scheduled) this.worker.wake();
+    if (!scheduled) this.signals.wake();
     return {
       email: result.email,
       status: result.email.status as 'queued' | 'scheduled',
@@ -118,7 +118,8 @@ export class EmailService {
 
   /**
    * Resolves when the email reaches a final state (sent, failed, cancelled) or after `seconds`.
-   * Listens to this process's worker and also polls, since another replica may send it.
+   * Listens to this process's outbox and also polls the store, since another replica (or, in an
+   * API-only process, always another one) may send it.
    */
   async waitForFinal(id: string, seconds: number): Promise<EmailRecord | undefined> {
     const current = await this.store.get(id);
@@ -133,7 +134,7 @@ export class EmailService {
         clearInterval(poll);
         resolve();
       };
-      const off = this.worker.onFinal((emailId) => emailId === id && finish());
+      const off = this.signals.onFinal((emailId) => emailId === id && finish());
       const deadline = setTimeout(finish, seconds * 1000);
       const poll = setInterval(() => {
         void this.store.get(id).then(

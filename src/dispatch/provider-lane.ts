@@ -23,6 +23,12 @@ export type CircuitName = 'closed' | 'open' | 'half-open';
 /** Recent outcomes of one provider, for health and `GET /v1/providers`. */
 export interface LaneStats {
   circuit: CircuitName;
+  /**
+   * `down`: its circuit is open; `degraded`: closed, but at least half of its last outcomes
+   * (of at least DEGRADED_MIN_OUTCOMES) failed, before enough failures in a row open the circuit;
+   * `up` otherwise.
+   */
+  health: 'up' | 'degraded' | 'down';
   /** Share of successes among the last outcomes (null before any). */
   recentSuccessRate: number | null;
   recentOutcomes: number;
@@ -38,6 +44,9 @@ export class LaneUnavailableError extends Error {
 }
 
 const WINDOW = 100;
+/** The recent outcomes judged for `degraded`: few enough to show a new outage within seconds. */
+const DEGRADED_WINDOW = 20;
+const DEGRADED_MIN_OUTCOMES = 4;
 
 /**
  * One provider with its resilience policies, built once at startup (cockatiel): a consecutive
@@ -58,6 +67,7 @@ export class ProviderLane {
     readonly provider: EmailProvider,
     readonly config: ProviderConfig,
     breakerConfig: BreakerConfig,
+    onCircuitChange: (circuit: CircuitName) => void = () => undefined,
   ) {
     this.id = provider.id;
     this.breaker = circuitBreaker(
@@ -67,6 +77,7 @@ export class ProviderLane {
         breaker: new ConsecutiveBreaker(breakerConfig.consecutiveFailures),
       },
     );
+    this.breaker.onStateChange(() => onCircuitChange(this.circuit));
     // Sends beyond the provider's concurrency wait for a slot rather than being refused: the
     // worker's own concurrency (dispatch.concurrency) already bounds how many can wait.
     this.limit = bulkhead(config.concurrency, Number.MAX_SAFE_INTEGER);
@@ -135,8 +146,17 @@ export class ProviderLane {
 
   stats(): LaneStats {
     const successes = this.outcomes.filter(Boolean).length;
+    const recent = this.outcomes.slice(-DEGRADED_WINDOW);
+    const recentFailures = recent.filter((ok) => !ok).length;
+    const circuit = this.circuit;
     return {
-      circuit: this.circuit,
+      circuit,
+      health:
+        circuit === 'open'
+          ? 'down'
+          : recent.length >= DEGRADED_MIN_OUTCOMES && recentFailures * 2 >= recent.length
+            ? 'degraded'
+            : 'up',
       recentSuccessRate: this.outcomes.length ? successes / this.outcomes.length : null,
       recentOutcomes: this.outcomes.length,
       lastError: this.lastError,

@@ -1,7 +1,8 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/config.schema';
 import type { EmailProvider, ProviderCapabilities, ProviderType } from '../domain/provider';
 import { NotFoundError } from '../domain/errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { EMAIL_PROVIDERS } from '../providers/providers.module';
 import { EMAIL_STORE, type EmailStore } from '../store/email.store';
 import { ProviderLane, type LaneStats } from './provider-lane';
@@ -23,18 +24,25 @@ export interface ProviderView extends LaneStats {
 @Injectable()
 export class ProviderRoster implements OnModuleInit {
   private readonly lanes: Map<string, ProviderLane>;
+  private readonly logger = new Logger('Providers');
   private disabled = new Set<string>();
 
   constructor(
     @Inject(EMAIL_PROVIDERS) providers: EmailProvider[],
     @Inject(EMAIL_STORE) private readonly store: EmailStore,
     config: AppConfig,
+    metrics: MetricsService,
   ) {
     const configs = new Map(config.providers.map((p) => [p.id, p]));
     this.lanes = new Map(
       providers.map((p) => [
         p.id,
-        new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker),
+        new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker, (circuit) => {
+          metrics.breakerTransitions.inc({ provider: p.id, state: circuit });
+          const line = { provider: p.id, circuit };
+          if (circuit === 'closed') this.logger.log(line, 'circuit closed: provider back in use');
+          else this.logger.warn(line, `circuit ${circuit}`);
+        }),
       ]),
     );
   }

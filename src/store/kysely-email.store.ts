@@ -16,6 +16,7 @@ import type {
   EmailStore,
   IdempotencyClaim,
   NewEmail,
+  QueueStats,
   RoundResult,
 } from './email.store';
 import { DUE, LEASED } from './claim-predicates';
@@ -236,6 +237,63 @@ export class KyselyEmailStore implements EmailStore {
     );
   }
 
+  async renewLeases(ids: string[], owner: string, until: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    let renewed = 0;
+    for (const chunk of chunks(ids, () => 1, ROWS_PER_INSERT, Infinity)) {
+      const result = await this.inTransaction((trx) =>
+        trx
+          .updateTable('emails')
+          .set({ lease_until: until.getTime() })
+          .where('id', 'in', chunk)
+          .where('status', '=', 'sending')
+          .where('lease_owner', '=', owner)
+          .executeTakeFirst(),
+      );
+      renewed += Number(result.numUpdatedRows);
+    }
+    return renewed;
+  }
+
+  async recoverLeases(now: Date): Promise<number> {
+    const result = await this.inTransaction((trx) =>
+      trx
+        .updateTable('emails')
+        .set({
+          status: 'queued',
+          due_at: now.getTime(),
+          lease_owner: null,
+          lease_until: null,
+          updated_at: now.getTime(),
+        })
+        .where(LEASED)
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows);
+  }
+
+  async queueStats(now: Date): Promise<QueueStats> {
+    const counts: QueueStats['counts'] = { queued: 0, scheduled: 0, sending: 0 };
+    const rows = await this.db
+      .selectFrom('emails')
+      .select(['status', (eb) => eb.fn.countAll().as('n')])
+      .where('status', 'in', ['queued', 'scheduled', 'sending'])
+      .groupBy('status')
+      .execute();
+    for (const r of rows) counts[r.status as keyof QueueStats['counts']] = Number(r.n);
+    const oldest = await this.db
+      .selectFrom(this.dialect.emailsVia('emails_due'))
+      .select((eb) => eb.fn.min('due_at').as('at'))
+      .where(DUE)
+      .where('due_at', '<=', now.getTime())
+      .executeTakeFirst();
+    const at = oldest?.at;
+    return {
+      counts,
+      oldestDueAt: at === null || at === undefined ? undefined : new Date(Number(at)),
+    };
+  }
+
   async nextDueAt(): Promise<Date | undefined> {
     const row = await this.db
       .selectFrom(this.dialect.emailsVia('emails_due'))
@@ -445,9 +503,10 @@ export class KyselyEmailStore implements EmailStore {
       expired.length >= limit
         ? []
         : await take(claimScan(trx, this.dialect, 'due', at, limit - expired.length));
-    return [...expired, ...due]
-      .map(toRecord)
-      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || cmp(a.id, b.id));
+    return [
+      ...expired.map((row) => ({ ...toRecord(row), leaseRecovered: true })),
+      ...due.map(toRecord),
+    ].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || cmp(a.id, b.id));
   }
 
   private async insertEmails(trx: Db, emails: NewEmail[]): Promise<void> {
