@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsOptional,
   IsString,
   IsUrl,
@@ -287,6 +288,19 @@ export class BreakerConfig {
   @IsInt()
   @Min(100)
   halfOpenAfterMs = 30_000;
+
+  /**
+   * A provider is suspect (new sends go to the next provider at once) while one of its sends has
+   * run this many times its usual latency and none started since has succeeded.
+   */
+  @IsNumber()
+  @Min(2)
+  slowCallFactor = 4;
+
+  /** ...and at least this long (1 s before its first success, when its usual latency is unknown). */
+  @IsInt()
+  @Min(10)
+  slowCallMinMs = 50;
 }
 
 export class DispatchConfig {

@@ -10,7 +10,7 @@ import {
 import { DispatchConfig, ServerConfig, StoreConfig } from '../config/config.schema';
 import { MetricsService } from '../metrics/metrics.service';
 import { EMAIL_STORE, type EmailRecord, type EmailStore } from '../store/email.store';
-import { OutboxSignals } from './outbox-signals';
+import { OutboxSignals, type Reservation } from './outbox-signals';
 import { RoundRunner } from './round-runner';
 
 const CLAIM_GAP_MS = 10;
@@ -28,6 +28,8 @@ export class ClaimLoop implements OnApplicationBootstrap, BeforeApplicationShutd
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly logger = new Logger('Outbox');
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Places held for emails being stored right now (see OutboxSignals.reserve). */
+  private reserved = 0;
   private running = false;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
@@ -55,6 +57,7 @@ export class ClaimLoop implements OnApplicationBootstrap, BeforeApplicationShutd
     }
     this.running = true;
     this.offWake = this.signals.onWake(() => this.wakeUp?.());
+    this.signals.acceptFrom({ reserve: () => this.reserve() });
     this.heartbeat = setInterval(() => void this.renewLeases(), this.config.leaseMs / 3);
     this.heartbeat.unref();
     this.loop = this.run();
@@ -63,6 +66,7 @@ export class ClaimLoop implements OnApplicationBootstrap, BeforeApplicationShutd
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.signals.acceptFrom(undefined);
     this.offWake?.();
     this.wakeUp?.();
     await this.loop;
@@ -91,7 +95,7 @@ export class ClaimLoop implements OnApplicationBootstrap, BeforeApplicationShutd
       let full = false;
       const started = Date.now();
       try {
-        const free = this.config.concurrency - this.inFlight.size;
+        const free = this.config.concurrency - this.inFlight.size - this.reserved;
         if (free > 0) {
           const limit = Math.min(free, this.config.claimBatch);
           const batch = await this.store.claimDue(
@@ -110,12 +114,34 @@ export class ClaimLoop implements OnApplicationBootstrap, BeforeApplicationShutd
       // for the poll interval or a wake-up (new email, freed slots), but never claim more often
       // than every CLAIM_GAP_MS: under load every accepted email wakes the loop, and one claim
       // transaction per email would cost more than the sends.
-      if (full && this.inFlight.size < this.config.concurrency) continue;
+      if (full && this.inFlight.size + this.reserved < this.config.concurrency) continue;
       await this.sleep(this.config.pollIntervalMs);
       const since = Date.now() - started;
       if (this.running && since < CLAIM_GAP_MS)
         await new Promise((r) => setTimeout(r, CLAIM_GAP_MS - since));
     }
+  }
+
+  private reserve(): Reservation | undefined {
+    if (!this.running || this.inFlight.size + this.reserved >= this.config.concurrency)
+      return undefined;
+    this.reserved++;
+    let open = true;
+    const settle = () => {
+      if (!open) return false;
+      open = false;
+      this.reserved--;
+      return true;
+    };
+    return {
+      owner: this.owner,
+      leaseUntil: new Date(Date.now() + this.config.leaseMs),
+      adopt: (email) => {
+        // Stored while this loop stopped: its lease runs out and another worker takes it.
+        if (settle() && this.running) this.start(email);
+      },
+      cancel: () => void settle(),
+    };
   }
 
   private start(email: EmailRecord): void {

@@ -67,19 +67,31 @@ export class EmailService {
       ]);
     }
     const scheduled = sendAt !== null && sendAt.getTime() > now.getTime();
+    const status = scheduled ? 'scheduled' : 'queued';
     const id = newId(now.getTime());
-    const result = await this.store.create(
-      {
-        id,
-        message: { ...request.message, id },
-        providers: request.providers,
-        sendAt,
-        dueAt: scheduled ? sendAt : now,
-        status: scheduled ? 'scheduled' : 'queued',
-        createdAt: now,
-      },
-      idempotency,
-    );
+    // Due now: store it already claimed by this process's outbox, which starts its round as soon
+    // as the commit is done, instead of claiming it in another transaction.
+    const reservation = scheduled ? undefined : this.signals.reserve();
+    let result: Awaited<ReturnType<EmailStore['create']>>;
+    try {
+      result = await this.store.create(
+        {
+          id,
+          message: { ...request.message, id },
+          providers: request.providers,
+          sendAt,
+          dueAt: scheduled ? sendAt : now,
+          status,
+          createdAt: now,
+          lease: reservation && { owner: reservation.owner, until: reservation.leaseUntil },
+        },
+        idempotency,
+      );
+    } catch (e) {
+      reservation?.cancel();
+      throw e;
+    }
+    if (result.kind !== 'created') reservation?.cancel();
     if (result.kind === 'mismatch') {
       throw new IdempotencyMismatchError(
         'This Idempotency-Key was used with a different request in the last 24 hours.',
@@ -87,13 +99,10 @@ export class EmailService {
     }
     if (result.kind === 'replayed')
       return { email: result.email, status: result.originalStatus, replayed: true };
-    this.metrics.accepted.inc({ status: result.email.status });
-    if (!scheduled) this.signals.wake();
-    return {
-      email: result.email,
-      status: result.email.status as 'queued' | 'scheduled',
-      replayed: false,
-    };
+    this.metrics.accepted.inc({ status });
+    if (reservation) reservation.adopt(result.email);
+    else if (!scheduled) this.signals.wake();
+    return { email: result.email, status, replayed: false };
   }
 
   async get(id: string): Promise<{ email: EmailRecord; attempts: AttemptRecord[] }> {

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/config.schema';
 import type { EmailProvider, ProviderCapabilities, ProviderType } from '../domain/provider';
 import { NotFoundError } from '../domain/errors';
 import { MetricsService } from '../metrics/metrics.service';
+import { httpThread } from '../providers/http/http-thread';
 import { EMAIL_PROVIDERS } from '../providers/providers.module';
 import { EMAIL_STORE, type EmailStore } from '../store/email.store';
 import { ProviderLane, type LaneStats } from './provider-lane';
@@ -48,7 +49,8 @@ export class ProviderRoster implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.refresh();
+    // The first sends must not spend their deadline waiting for the HTTP thread to load.
+    await Promise.all([this.refresh(), httpThread.whenReady()]);
   }
 
   /** Picks up switches made by other processes sharing the store. */

@@ -60,6 +60,12 @@ export interface NewEmail {
   dueAt: Date;
   status: 'queued' | 'scheduled';
   createdAt: Date;
+  /**
+   * Stored already claimed by this worker (status sending, round 1), for a process that starts
+   * its round at once instead of claiming it on the next poll. `status` is still what the
+   * client is told (and what an idempotent replay answers).
+   */
+  lease?: { owner: string; until: Date };
 }
 
 export interface IdempotencyClaim {

@@ -513,19 +513,19 @@ export class KyselyEmailStore implements EmailStore {
     if (emails.length === 0) return;
     const rows: Array<Insertable<EmailsTable>> = emails.map((e) => ({
       id: e.id,
-      status: e.status,
+      status: e.lease ? 'sending' : e.status,
       message: encodeMessage(e.message),
       providers: e.providers === null ? null : JSON.stringify(e.providers),
       send_at: e.sendAt?.getTime() ?? null,
       due_at: e.dueAt.getTime(),
       created_at: e.createdAt.getTime(),
       updated_at: e.createdAt.getTime(),
-      rounds: 0,
+      rounds: e.lease ? 1 : 0,
       provider_id: null,
       provider_message_id: null,
       last_error: null,
-      lease_owner: null,
-      lease_until: null,
+      lease_owner: e.lease?.owner ?? null,
+      lease_until: e.lease?.until.getTime() ?? null,
     }));
     for (const chunk of chunks(rows, (r) => r.message.length, ROWS_PER_INSERT, BYTES_PER_INSERT)) {
       await trx.insertInto('emails').values(chunk).execute();
@@ -696,14 +696,14 @@ export function decodeMessage(json: string): OutboundEmail {
 function newRecord(e: NewEmail): EmailRecord {
   return {
     id: e.id,
-    status: e.status,
+    status: e.lease ? 'sending' : e.status,
     message: e.message,
     providers: e.providers,
     sendAt: e.sendAt,
     dueAt: e.dueAt,
     createdAt: e.createdAt,
     updatedAt: e.createdAt,
-    rounds: 0,
+    rounds: e.lease ? 1 : 0,
     providerId: null,
     providerMessageId: null,
     lastError: null,
