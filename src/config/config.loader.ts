@@ -46,7 +46,6 @@ export function loadConfig(env: Env = process.env, defaultsFile = DEFAULT_FILE):
   }
   checkProviders(config, Array.isArray(expanded.providers) ? expanded.providers : [], problems);
   checkAuth(config, problems);
-  checkLease(config, problems);
   if (problems.length) throw new ConfigError(problems);
 
   config.dataDir = resolve(config.dataDir);
@@ -191,18 +190,6 @@ function checkProviders(config: AppConfig, raw: unknown[], problems: string[]): 
 }
 
 /** A round tries every provider in turn; its lease must outlast the slowest possible round. */
-function checkLease(config: AppConfig, problems: string[]): void {
-  const worstRound = (config.providers ?? []).reduce(
-    (sum, p) => sum + (p.timeoutMs ?? 0) + 1000,
-    0,
-  );
-  if (config.dispatch?.leaseMs !== undefined && config.dispatch.leaseMs <= worstRound) {
-    problems.push(
-      `dispatch.leaseMs: must be more than the providers' timeouts together (${worstRound} ms), or a slow round could lose its lease and send twice`,
-    );
-  }
-}
-
 function checkAuth(config: AppConfig, problems: string[]): void {
   const seen = new Set<string>();
   (config.auth?.keys ?? []).forEach((k, i) => {

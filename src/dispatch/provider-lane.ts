@@ -164,6 +164,8 @@ export class ProviderLane {
         this.deadline
           .execute(({ signal }) =>
             this.limit.execute(async ({ signal: slotSignal }) => {
+              // A slot that frees at the deadline is no use: nothing may leave after it.
+              if (this.now() >= deadlineAt) throw this.timedOut(false);
               started = true;
               const token = this.stuck.started();
               try {
