@@ -9,6 +9,7 @@ import { signatureSecurityScheme, swaggerSigningOptions } from './auth/swagger-s
 import type { AppConfig } from './config/config.schema';
 import { ProblemFilter } from './http/problem.filter';
 import { AccessLog } from './logging/access-log';
+import { installHttpMetrics } from './metrics/http-metrics';
 import type { ProviderRegistry } from './providers/provider.registry';
 
 /**
@@ -35,9 +36,12 @@ export async function createApp(
   );
   app.useLogger(app.get(Logger));
   app.get(AccessLog).install(app);
+  installHttpMetrics(app);
   app.useGlobalFilters(new ProblemFilter());
   installSignedBodyParsers(app);
 
+  // A worker-only process serves health and metrics alone: no API, so no API docs.
+  if (config.server.role === 'worker') return app;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -19,7 +19,7 @@ export class AppModule {
         LoggingModule,
         MetricsModule,
         AuthModule,
-        HttpModule,
+        HttpModule.forRole(config.server.role),
         HealthModule,
       ],
     };

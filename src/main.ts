@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ensureApiKeys } from './auth/first-run-key';
 import { ConfigError, loadConfig } from './config/config.loader';
@@ -29,6 +31,31 @@ async function main(): Promise<void> {
     });
   }
   await app.listen(config.server.port, config.server.host);
+  new Logger('Mailover').log(startupLine(config, await app.getUrl()));
+}
+
+/** One line that says where this process listens, what it runs and against what. */
+function startupLine(config: AppConfig, url: string): string {
+  const store =
+    config.store.driver === 'sqlite'
+      ? `sqlite ${resolve(config.dataDir, config.store.sqliteFile)}`
+      : `postgres ${redactUrl(config.store.postgresUrl!)}`;
+  const providers = config.providers.length
+    ? config.providers.map((p) => `${p.id} (${p.type})`).join(', ')
+    : 'sandbox (writes .eml files)';
+  const docs = config.server.role === 'worker' ? 'none (worker role)' : `${url}/docs`;
+  return `listening on ${url}; role ${config.server.role}; store ${store}; providers ${providers}; docs ${docs}`;
+}
+
+/** A connection URL without its password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
 }
 
 void main();

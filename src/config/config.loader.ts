@@ -36,6 +36,7 @@ export function loadConfig(
   const expanded = expandEnv(raw, env, '', problems) as Record<string, unknown>;
   const server = (expanded.server ?? {}) as Record<string, unknown>;
   if (env.PORT !== undefined) server.port = Number(env.PORT);
+  if (env.MAILOVER_ROLE !== undefined) server.role = env.MAILOVER_ROLE;
   expanded.server = server;
   expanded.dataDir = env.MAILOVER_DATA_DIR || expanded.dataDir || './data';
   expanded.environment = env.NODE_ENV || 'development';
@@ -53,7 +54,6 @@ export function loadConfig(
   }
   config.providers = readProviders(rawProviders, registry, problems);
   checkAuth(config, problems);
-  checkLease(config, problems);
   if (problems.length) throw new ConfigError(problems);
 
   config.dataDir = resolve(config.dataDir);
@@ -195,18 +195,6 @@ function readProviders(
 }
 
 /** A round tries every provider in turn; its lease must outlast the slowest possible round. */
-function checkLease(config: AppConfig, problems: string[]): void {
-  const worstRound = (config.providers ?? []).reduce(
-    (sum, p) => sum + (p.timeoutMs ?? 0) + 1000,
-    0,
-  );
-  if (config.dispatch?.leaseMs !== undefined && config.dispatch.leaseMs <= worstRound) {
-    problems.push(
-      `dispatch.leaseMs: must be more than the providers' timeouts together (${worstRound} ms), or a slow round could lose its lease and send twice`,
-    );
-  }
-}
-
 function checkAuth(config: AppConfig, problems: string[]): void {
   const seen = new Set<string>();
   (config.auth?.keys ?? []).forEach((k, i) => {

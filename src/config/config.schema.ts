@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -57,6 +58,9 @@ export class ProviderConfig {
   concurrency = 100;
 }
 
+export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
+export type ServerRole = (typeof SERVER_ROLES)[number];
+
 export class ServerConfig {
   @IsInt()
   @Min(0)
@@ -92,6 +96,16 @@ export class ServerConfig {
   @Min(0)
   @Max(1000)
   heapGrowingPercent = 50;
+
+  /**
+   * What this process does: `all` (the API and the outbox worker), `api` (the API only: it
+   * accepts, reads and cancels, and claims nothing) or `worker` (claims and delivers; serves only
+   * health and metrics). Env MAILOVER_ROLE. Replicas of different roles share one PostgreSQL store.
+   */
+  @IsIn(SERVER_ROLES as unknown as string[], {
+    message: `must be one of ${SERVER_ROLES.join(', ')}`,
+  })
+  role: ServerRole = 'all';
 }
 
 export class StoreConfig {
@@ -122,6 +136,19 @@ export class BreakerConfig {
   @IsInt()
   @Min(100)
   halfOpenAfterMs = 30_000;
+
+  /**
+   * A provider is suspect (new sends go to the next provider at once) while one of its sends has
+   * run this many times its usual latency and none started since has succeeded.
+   */
+  @IsNumber()
+  @Min(2)
+  slowCallFactor = 4;
+
+  /** ...and at least this long (1 s before its first success, when its usual latency is unknown). */
+  @IsInt()
+  @Min(10)
+  slowCallMinMs = 50;
 }
 
 export class DispatchConfig {
@@ -135,10 +162,14 @@ export class DispatchConfig {
   @Min(10)
   pollIntervalMs = 250;
 
-  /** A claimed email returns to the queue if its worker has not finished by then. */
+  /**
+   * A claimed email returns to the queue if its worker has not renewed the lease by then. A live
+   * worker renews the leases of its rounds in flight every third of this, so it bounds only how
+   * long a crashed worker's emails wait, never how long a round may take.
+   */
   @IsInt()
   @Min(1000)
-  leaseMs = 120_000;
+  leaseMs = 15_000;
 
   @IsInt()
   @Min(1)

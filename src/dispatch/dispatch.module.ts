@@ -1,14 +1,20 @@
 import { Module } from '@nestjs/common';
 import { ProvidersModule } from '../providers/providers.module';
 import { StoreModule } from '../store/store.module';
+import { ClaimLoop } from './claim-loop';
 import { EmailService } from './email.service';
-import { OutboxWorker } from './outbox.worker';
+import { Housekeeping } from './housekeeping.service';
+import { OutboxSignals } from './outbox-signals';
 import { ProviderRoster } from './provider-roster.service';
+import { RoundRunner } from './round-runner';
 
-/** Routing, breakers, failover and the outbox worker. */
+/**
+ * Routing, breakers, failover and the outbox: the API side (EmailService) reaches the outbox only
+ * through OutboxSignals, so an API-only process (`server.role: api`) runs without a claim loop.
+ */
 @Module({
   imports: [ProvidersModule, StoreModule],
-  providers: [ProviderRoster, OutboxWorker, EmailService],
-  exports: [ProviderRoster, OutboxWorker, EmailService],
+  providers: [ProviderRoster, OutboxSignals, RoundRunner, ClaimLoop, Housekeeping, EmailService],
+  exports: [ProviderRoster, OutboxSignals, EmailService],
 })
 export class DispatchModule {}

@@ -18,7 +18,7 @@ import {
   type EmailStore,
   type IdempotencyClaim,
 } from '../store/email.store';
-import { OutboxWorker } from './outbox.worker';
+import { OutboxSignals } from './outbox-signals';
 import { ProviderRoster } from './provider-roster.service';
 
 export interface Accepted {
@@ -36,7 +36,7 @@ export class EmailService {
   constructor(
     @Inject(EMAIL_STORE) private readonly store: EmailStore,
     private readonly roster: ProviderRoster,
-    private readonly worker: OutboxWorker,
+    private readonly signals: OutboxSignals,
     private readonly dispatch: DispatchConfig,
     readonly limits: LimitsConfig,
     private readonly metrics: MetricsService,
@@ -67,19 +67,31 @@ export class EmailService {
       ]);
     }
     const scheduled = sendAt !== null && sendAt.getTime() > now.getTime();
+    const status = scheduled ? 'scheduled' : 'queued';
     const id = newId(now.getTime());
-    const result = await this.store.create(
-      {
-        id,
-        message: { ...request.message, id },
-        providers: request.providers,
-        sendAt,
-        dueAt: scheduled ? sendAt : now,
-        status: scheduled ? 'scheduled' : 'queued',
-        createdAt: now,
-      },
-      idempotency,
-    );
+    // Due now: store it already claimed by this process's outbox, which starts its round as soon
+    // as the commit is done, instead of claiming it in another transaction.
+    const reservation = scheduled ? undefined : this.signals.reserve();
+    let result: Awaited<ReturnType<EmailStore['create']>>;
+    try {
+      result = await this.store.create(
+        {
+          id,
+          message: { ...request.message, id },
+          providers: request.providers,
+          sendAt,
+          dueAt: scheduled ? sendAt : now,
+          status,
+          createdAt: now,
+          lease: reservation && { owner: reservation.owner, until: reservation.leaseUntil },
+        },
+        idempotency,
+      );
+    } catch (e) {
+      reservation?.cancel();
+      throw e;
+    }
+    if (result.kind !== 'created') reservation?.cancel();
     if (result.kind === 'mismatch') {
       throw new IdempotencyMismatchError(
         'This Idempotency-Key was used with a different request in the last 24 hours.',
@@ -87,13 +99,10 @@ export class EmailService {
     }
     if (result.kind === 'replayed')
       return { email: result.email, status: result.originalStatus, replayed: true };
-    this.metrics.accepted.inc({ status: result.email.status });
-    if (!scheduled) this.worker.wake();
-    return {
-      email: result.email,
-      status: result.email.status as 'queued' | 'scheduled',
-      replayed: false,
-    };
+    this.metrics.accepted.inc({ status });
+    if (reservation) reservation.adopt(result.email);
+    else if (!scheduled) this.signals.wake();
+    return { email: result.email, status, replayed: false };
   }
 
   async get(id: string): Promise<{ email: EmailRecord; attempts: AttemptRecord[] }> {
@@ -118,7 +127,8 @@ export class EmailService {
 
   /**
    * Resolves when the email reaches a final state (sent, failed, cancelled) or after `seconds`.
-   * Listens to this process's worker and also polls, since another replica may send it.
+   * Listens to this process's outbox and also polls the store, since another replica (or, in an
+   * API-only process, always another one) may send it.
    */
   async waitForFinal(id: string, seconds: number): Promise<EmailRecord | undefined> {
     const current = await this.store.get(id);
@@ -133,7 +143,7 @@ export class EmailService {
         clearInterval(poll);
         resolve();
       };
-      const off = this.worker.onFinal((emailId) => emailId === id && finish());
+      const off = this.signals.onFinal((emailId) => emailId === id && finish());
       const deadline = setTimeout(finish, seconds * 1000);
       const poll = setInterval(() => {
         void this.store.get(id).then(

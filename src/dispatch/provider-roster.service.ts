@@ -1,7 +1,9 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/config.schema';
 import type { EmailProvider, ProviderCapabilities, ProviderType } from '../domain/provider';
 import { NotFoundError } from '../domain/errors';
+import { MetricsService } from '../metrics/metrics.service';
+import { httpThread } from '../providers/http/http-thread';
 import { EMAIL_PROVIDERS } from '../providers/providers.module';
 import { EMAIL_STORE, type EmailStore } from '../store/email.store';
 import { ProviderLane, type LaneStats } from './provider-lane';
@@ -23,24 +25,32 @@ export interface ProviderView extends LaneStats {
 @Injectable()
 export class ProviderRoster implements OnModuleInit {
   private readonly lanes: Map<string, ProviderLane>;
+  private readonly logger = new Logger('Providers');
   private disabled = new Set<string>();
 
   constructor(
     @Inject(EMAIL_PROVIDERS) providers: EmailProvider[],
     @Inject(EMAIL_STORE) private readonly store: EmailStore,
     config: AppConfig,
+    metrics: MetricsService,
   ) {
     const configs = new Map(config.providers.map((p) => [p.id, p]));
     this.lanes = new Map(
       providers.map((p) => [
         p.id,
-        new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker),
+        new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker, (circuit) => {
+          metrics.breakerTransitions.inc({ provider: p.id, state: circuit });
+          const line = { provider: p.id, circuit };
+          if (circuit === 'closed') this.logger.log(line, 'circuit closed: provider back in use');
+          else this.logger.warn(line, `circuit ${circuit}`);
+        }),
       ]),
     );
   }
 
   async onModuleInit(): Promise<void> {
-    await this.refresh();
+    // The first sends must not spend their deadline waiting for the HTTP thread to load.
+    await Promise.all([this.refresh(), httpThread.whenReady()]);
   }
 
   /** Picks up switches made by other processes sharing the store. */

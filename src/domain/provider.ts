@@ -23,6 +23,11 @@ export interface SendContext {
   signal?: AbortSignal;
   /** Stable for every attempt of one email; adapters whose provider supports it pass it on. */
   idempotencyKey?: string;
+  /**
+   * When dispatch gives up on this attempt (epoch ms). A request that has not left by then must
+   * never leave: the attempt is already recorded and the email may have moved on.
+   */
+  deadline?: number;
 }
 
 export interface SendReceipt {

@@ -31,8 +31,10 @@ export class HealthController {
   }
 
   /**
-   * One entry per provider from the breakers and recent outcomes. Always 200: `degraded` when
-   * some provider's circuit is open (or it is disabled), `down` when none can send.
+   * One entry per provider from the breakers and recent outcomes. Always 200. A provider is
+   * `down` when its circuit is open or it is disabled, `degraded` when most of its recent sends
+   * failed though its circuit is still closed. Overall: `ok` when every provider is up, `down`
+   * when none is up or degraded, else `degraded`.
    */
   @Get('providers')
   @ApiOkResponse({ description: 'status ok | degraded | down, and each provider' })
@@ -40,7 +42,7 @@ export class HealthController {
     const providers = this.roster.list().map((p) => ({
       id: p.id,
       type: p.type,
-      status: p.enabled && p.circuit !== 'open' ? 'up' : 'down',
+      status: p.enabled ? p.health : 'down',
       enabled: p.enabled,
       circuit: p.circuit,
       recentSuccessRate: p.recentSuccessRate,
@@ -49,7 +51,8 @@ export class HealthController {
       lastSuccessAt: p.lastSuccessAt,
     }));
     const up = providers.filter((p) => p.status === 'up').length;
-    const status = up === providers.length ? 'ok' : up === 0 ? 'down' : 'degraded';
+    const usable = providers.filter((p) => p.status !== 'down').length;
+    const status = up === providers.length ? 'ok' : usable === 0 ? 'down' : 'degraded';
     return { status, providers };
   }
 }

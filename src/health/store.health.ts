@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { OutboxWorker } from '../dispatch/outbox.worker';
+import { OutboxSignals } from '../dispatch/outbox-signals';
 import { EMAIL_STORE, type EmailStore } from '../store/email.store';
 
 /** Readiness: the store answers, its migrations are applied, and the process is not shutting down. */
@@ -8,13 +8,13 @@ import { EMAIL_STORE, type EmailStore } from '../store/email.store';
 export class StoreHealthIndicator {
   constructor(
     @Inject(EMAIL_STORE) private readonly store: EmailStore,
-    private readonly worker: OutboxWorker,
+    private readonly signals: OutboxSignals,
     private readonly indicator: HealthIndicatorService,
   ) {}
 
   async check(): Promise<HealthIndicatorResult> {
     const check = this.indicator.check('store');
-    if (this.worker.isStopping) return check.down({ reason: 'shutting down' });
+    if (this.signals.isStopping) return check.down({ reason: 'shutting down' });
     try {
       await this.store.ping();
       if (!(await this.store.isMigrated())) return check.down({ reason: 'migrations pending' });

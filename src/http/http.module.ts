@@ -1,12 +1,21 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { ServerRole } from '../config/config.schema';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { EmailsController } from './emails.controller';
 import { MetricsController } from './metrics.controller';
 import { ProvidersController } from './providers.controller';
 
-/** The REST API: thin controllers over dispatch. */
-@Module({
-  imports: [DispatchModule],
-  controllers: [EmailsController, ProvidersController, MetricsController],
-})
-export class HttpModule {}
+/** The REST API: thin controllers over dispatch. A worker-only process serves metrics alone. */
+@Module({})
+export class HttpModule {
+  static forRole(role: ServerRole): DynamicModule {
+    return {
+      module: HttpModule,
+      imports: [DispatchModule],
+      controllers:
+        role === 'worker'
+          ? [MetricsController]
+          : [EmailsController, ProvidersController, MetricsController],
+    };
+  }
+}

@@ -23,6 +23,16 @@ export interface EmailRecord {
   providerMessageId: string | null;
   /** Why it failed, or why the last round did not send it. */
   lastError: string | null;
+  /** Set by `claimDue` when this claim took the email from a worker whose lease had expired. */
+  leaseRecovered?: boolean;
+}
+
+/** What waits in the outbox, for metrics. */
+export interface QueueStats {
+  /** Emails by non-final status. */
+  counts: Record<'queued' | 'scheduled' | 'sending', number>;
+  /** The earliest dueAt among queued and scheduled emails that are due by now, if any. */
+  oldestDueAt: Date | undefined;
 }
 
 export type AttemptOutcome = 'sent' | FailureKind | 'skipped';
@@ -50,6 +60,12 @@ export interface NewEmail {
   dueAt: Date;
   status: 'queued' | 'scheduled';
   createdAt: Date;
+  /**
+   * Stored already claimed by this worker (status sending, round 1), for a process that starts
+   * its round at once instead of claiming it on the next poll. `status` is still what the
+   * client is told (and what an idempotent replay answers).
+   */
+  lease?: { owner: string; until: Date };
 }
 
 export interface IdempotencyClaim {
@@ -136,6 +152,19 @@ export interface EmailStore {
   ): Promise<boolean>;
   /** Gives leased emails back (graceful shutdown): sending -> queued, due now. */
   release(ids: string[], owner: string, now: Date): Promise<void>;
+  /**
+   * The heartbeat of a live worker: extends the leases `owner` still holds on these emails to
+   * `until`. Answers how many it still held.
+   */
+  renewLeases(ids: string[], owner: string, until: Date): Promise<number>;
+  /**
+   * Takes back every leased email whatever its owner: sending -> queued, due now. Only for a
+   * store that one process owns alone (SQLite), at start, when every lease is a dead
+   * predecessor's. Answers how many.
+   */
+  recoverLeases(now: Date): Promise<number>;
+  /** What waits in the outbox (metrics). */
+  queueStats(now: Date): Promise<QueueStats>;
   /** The earliest dueAt among queued/scheduled emails, to sleep until then. */
   nextDueAt(): Promise<Date | undefined>;
 

@@ -16,6 +16,7 @@ import type {
   EmailStore,
   IdempotencyClaim,
   NewEmail,
+  QueueStats,
   RoundResult,
 } from './email.store';
 import { DUE, LEASED } from './claim-predicates';
@@ -236,6 +237,63 @@ export class KyselyEmailStore implements EmailStore {
     );
   }
 
+  async renewLeases(ids: string[], owner: string, until: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    let renewed = 0;
+    for (const chunk of chunks(ids, () => 1, ROWS_PER_INSERT, Infinity)) {
+      const result = await this.inTransaction((trx) =>
+        trx
+          .updateTable('emails')
+          .set({ lease_until: until.getTime() })
+          .where('id', 'in', chunk)
+          .where('status', '=', 'sending')
+          .where('lease_owner', '=', owner)
+          .executeTakeFirst(),
+      );
+      renewed += Number(result.numUpdatedRows);
+    }
+    return renewed;
+  }
+
+  async recoverLeases(now: Date): Promise<number> {
+    const result = await this.inTransaction((trx) =>
+      trx
+        .updateTable('emails')
+        .set({
+          status: 'queued',
+          due_at: now.getTime(),
+          lease_owner: null,
+          lease_until: null,
+          updated_at: now.getTime(),
+        })
+        .where(LEASED)
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows);
+  }
+
+  async queueStats(now: Date): Promise<QueueStats> {
+    const counts: QueueStats['counts'] = { queued: 0, scheduled: 0, sending: 0 };
+    const rows = await this.db
+      .selectFrom('emails')
+      .select(['status', (eb) => eb.fn.countAll().as('n')])
+      .where('status', 'in', ['queued', 'scheduled', 'sending'])
+      .groupBy('status')
+      .execute();
+    for (const r of rows) counts[r.status as keyof QueueStats['counts']] = Number(r.n);
+    const oldest = await this.db
+      .selectFrom(this.dialect.emailsVia('emails_due'))
+      .select((eb) => eb.fn.min('due_at').as('at'))
+      .where(DUE)
+      .where('due_at', '<=', now.getTime())
+      .executeTakeFirst();
+    const at = oldest?.at;
+    return {
+      counts,
+      oldestDueAt: at === null || at === undefined ? undefined : new Date(Number(at)),
+    };
+  }
+
   async nextDueAt(): Promise<Date | undefined> {
     const row = await this.db
       .selectFrom(this.dialect.emailsVia('emails_due'))
@@ -445,28 +503,29 @@ export class KyselyEmailStore implements EmailStore {
       expired.length >= limit
         ? []
         : await take(claimScan(trx, this.dialect, 'due', at, limit - expired.length));
-    return [...expired, ...due]
-      .map(toRecord)
-      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || cmp(a.id, b.id));
+    return [
+      ...expired.map((row) => ({ ...toRecord(row), leaseRecovered: true })),
+      ...due.map(toRecord),
+    ].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || cmp(a.id, b.id));
   }
 
   private async insertEmails(trx: Db, emails: NewEmail[]): Promise<void> {
     if (emails.length === 0) return;
     const rows: Array<Insertable<EmailsTable>> = emails.map((e) => ({
       id: e.id,
-      status: e.status,
+      status: e.lease ? 'sending' : e.status,
       message: encodeMessage(e.message),
       providers: e.providers === null ? null : JSON.stringify(e.providers),
       send_at: e.sendAt?.getTime() ?? null,
       due_at: e.dueAt.getTime(),
       created_at: e.createdAt.getTime(),
       updated_at: e.createdAt.getTime(),
-      rounds: 0,
+      rounds: e.lease ? 1 : 0,
       provider_id: null,
       provider_message_id: null,
       last_error: null,
-      lease_owner: null,
-      lease_until: null,
+      lease_owner: e.lease?.owner ?? null,
+      lease_until: e.lease?.until.getTime() ?? null,
     }));
     for (const chunk of chunks(rows, (r) => r.message.length, ROWS_PER_INSERT, BYTES_PER_INSERT)) {
       await trx.insertInto('emails').values(chunk).execute();
@@ -637,14 +696,14 @@ export function decodeMessage(json: string): OutboundEmail {
 function newRecord(e: NewEmail): EmailRecord {
   return {
     id: e.id,
-    status: e.status,
+    status: e.lease ? 'sending' : e.status,
     message: e.message,
     providers: e.providers,
     sendAt: e.sendAt,
     dueAt: e.dueAt,
     createdAt: e.createdAt,
     updatedAt: e.createdAt,
-    rounds: 0,
+    rounds: e.lease ? 1 : 0,
     providerId: null,
     providerMessageId: null,
     lastError: null,

@@ -627,6 +627,80 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
         ).toBe(false);
       });
 
+      it('marks only the emails it took from an expired lease as recovered', async () => {
+        const a = draft(0);
+        const b = draft(1);
+        await store.create(a);
+        await store.claimDue('w1', at(1), SECOND, 1);
+        await store.create(b);
+        const claimed = await store.claimDue('w2', at(MINUTE), MINUTE, 10);
+        expect(claimed.map((e) => [e.id, e.leaseRecovered === true])).toEqual([
+          [a.id, true],
+          [b.id, false],
+        ]);
+      });
+
+      it('renews the leases its owner still holds, so a slow round is not taken away', async () => {
+        const a = draft(0);
+        const b = draft(1);
+        await store.create(a);
+        await store.create(b);
+        await store.claimDue('w1', at(2), 10 * SECOND, 10);
+        expect(await store.renewLeases([a.id, b.id], 'w2', at(MINUTE))).toBe(0);
+        expect(await store.renewLeases([a.id], 'w1', at(MINUTE))).toBe(1);
+        expect(await store.renewLeases([], 'w1', at(MINUTE))).toBe(0);
+        // b's lease ran out at 10 s; a's was renewed until one minute.
+        expect(ids(await store.claimDue('w2', at(30 * SECOND), MINUTE, 10))).toEqual([b.id]);
+        expect(ids(await store.claimDue('w2', at(MINUTE + 1), MINUTE, 10))).toEqual([a.id]);
+      });
+
+      it('takes back every leased email at once (a restarted single owner), due now', async () => {
+        const a = draft(0);
+        const b = draft(1);
+        const c = draft(2);
+        for (const e of [a, b, c]) await store.create(e);
+        await store.claimDue('w1', at(3), HOUR, 1);
+        await store.claimDue('w2', at(3), HOUR, 1);
+        expect(await store.recoverLeases(at(4))).toBe(2);
+        expect(await store.get(a.id)).toMatchObject({ status: 'queued', dueAt: at(4), rounds: 1 });
+        expect(await store.get(c.id)).toMatchObject({ status: 'queued', dueAt: at(2), rounds: 0 });
+        expect(ids(await store.claimDue('w3', at(5), HOUR, 10)).sort()).toEqual(
+          [a.id, b.id, c.id].sort(),
+        );
+        expect(
+          await store.finishRound(a.id, 'w1', { status: 'failed', error: 'x' }, [], at(6)),
+        ).toBe(false);
+      });
+
+      it('counts the outbox by status and finds the oldest due email', async () => {
+        expect(await store.queueStats(at(0))).toEqual({
+          counts: { queued: 0, scheduled: 0, sending: 0 },
+          oldestDueAt: undefined,
+        });
+        await store.create(draft(0, { dueAt: at(10) }));
+        await store.create(draft(1, { dueAt: at(20) }));
+        await store.create(draft(2, { status: 'scheduled', sendAt: at(HOUR), dueAt: at(HOUR) }));
+        const sent = draft(3);
+        await store.create(sent);
+        await store.claimDue('w1', at(5), MINUTE, 10);
+        await store.finishRound(
+          sent.id,
+          'w1',
+          { status: 'sent', providerId: 'p', providerMessageId: 'm' },
+          [],
+          at(6),
+        );
+        expect(await store.queueStats(at(30))).toEqual({
+          counts: { queued: 2, scheduled: 1, sending: 0 },
+          oldestDueAt: at(10),
+        });
+        await store.claimDue('w1', at(15), MINUTE, 10);
+        expect(await store.queueStats(at(30))).toEqual({
+          counts: { queued: 1, scheduled: 1, sending: 1 },
+          oldestDueAt: at(20),
+        });
+      });
+
       it('answers no next due time when nothing waits', async () => {
         expect(await store.nextDueAt()).toBeUndefined();
         await store.create(draft(0, { status: 'scheduled', sendAt: at(HOUR), dueAt: at(HOUR) }));

@@ -62,7 +62,11 @@ export abstract class HttpEmailProvider<
   }
 
   async send(email: OutboundEmail, ctx: SendContext = {}): Promise<SendReceipt> {
-    const res = await this.http.request(await this.buildRequest(email, ctx), ctx.signal);
+    const res = await this.http.request(
+      await this.buildRequest(email, ctx),
+      ctx.signal,
+      ctx.deadline,
+    );
     if (res.status >= 200 && res.status < 300) {
       const messageId = this.readMessageId(res);
       if (messageId) return { messageId };

@@ -11,6 +11,8 @@ export interface ThreadRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** Epoch ms after which the thread must not start the request, and cuts it off if running. */
+  deadline?: number;
 }
 
 export interface ThreadResponse {
@@ -50,6 +52,7 @@ class HttpThread {
   >();
   private nextClient = 0;
   private nextId = 0;
+  private ready: Promise<void> = Promise.resolve();
 
   /** Registers a client; starts the thread now, so the first send does not wait for it to load. */
   open(options: ThreadClientOptions): number {
@@ -58,6 +61,14 @@ class HttpThread {
     if (this.worker) this.worker.postMessage({ type: 'open', client, options });
     else this.started();
     return client;
+  }
+
+  /**
+   * Resolves once the thread has loaded (or has exited): awaited at startup, so the first sends
+   * do not spend their deadline on the thread's module loading.
+   */
+  whenReady(): Promise<void> {
+    return this.ready;
   }
 
   close(client: number): void {
@@ -72,7 +83,8 @@ class HttpThread {
   }
 
   request(client: number, req: ThreadRequest, signal?: AbortSignal): Promise<ThreadResponse> {
-    if (signal?.aborted) return Promise.reject(new ThreadTransportError('ERR_CANCELED'));
+    // Aborted before it was handed over: nothing left.
+    if (signal?.aborted) return Promise.reject(new ThreadTransportError('ERR_NOT_STARTED'));
     const worker = this.started();
     const id = ++this.nextId;
     return new Promise<ThreadResponse>((resolve, reject) => {
@@ -106,7 +118,13 @@ class HttpThread {
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     worker.unref();
-    worker.on('message', (reply: Reply) => {
+    this.ready = new Promise<void>((resolve) => {
+      worker.once('message', () => resolve());
+      worker.once('exit', () => resolve());
+    });
+    worker.postMessage({ type: 'ping' });
+    worker.on('message', (reply: Reply | { type: 'pong' }) => {
+      if ('type' in reply) return;
       const waiter = this.pending.get(reply.id);
       if (!waiter) return; // aborted meanwhile
       this.pending.delete(reply.id);

@@ -1,8 +1,9 @@
 // The thread that makes Mailover's outbound provider HTTP calls (see http-thread.ts for why).
 // Plain JavaScript: it is started by file name from src/ (tests) as from dist/ (the build copies it).
 // In:  { type: 'open', client, options } | { type: 'close', client }
-//      { type: 'request', id, client, method, url, headers, body } | { type: 'abort', id }
-// Out: { id, status, headers, text } | { id, error: { code, causeCode } }
+//      { type: 'request', id, client, method, url, headers, body, deadline? } | { type: 'abort', id }
+//      { type: 'ping' } (answered once the thread has loaded)
+// Out: { id, status, headers, text } | { id, error: { code, causeCode } } | { type: 'pong' }
 'use strict';
 require('reflect-metadata');
 const { parentPort } = require('node:worker_threads');
@@ -42,11 +43,15 @@ function close(client) {
   axiosRef?.defaults.httpsAgent?.destroy();
 }
 
-function request({ id, client, method, url, headers, body }) {
+function request({ id, client, method, url, headers, body, deadline }) {
   const axiosRef = clients.get(client);
   if (!axiosRef) return parentPort.postMessage({ id, error: { code: 'ERR_CLOSED' } });
+  // The sender gave up on this request while it waited here: it must never leave.
+  const left = deadline === undefined ? Infinity : deadline - Date.now();
+  if (left <= 0) return parentPort.postMessage({ id, error: { code: 'ERR_DEADLINE' } });
   const controller = new AbortController();
   inFlight.set(id, controller);
+  const cutOff = left === Infinity ? undefined : setTimeout(() => controller.abort(), left);
   // A Buffer arrives as a Uint8Array (structured clone); axios sends Buffers and strings.
   const data =
     body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body;
@@ -68,7 +73,10 @@ function request({ id, client, method, url, headers, body }) {
           error: { code: e && e.code, causeCode: e && e.cause && e.cause.code },
         }),
     )
-    .finally(() => inFlight.delete(id));
+    .finally(() => {
+      clearTimeout(cutOff);
+      inFlight.delete(id);
+    });
 }
 
 parentPort.on('message', (m) => {
@@ -76,4 +84,5 @@ parentPort.on('message', (m) => {
   else if (m.type === 'abort') inFlight.get(m.id)?.abort();
   else if (m.type === 'open') open(m.client, m.options);
   else if (m.type === 'close') close(m.client);
+  else if (m.type === 'ping') parentPort.postMessage({ type: 'pong' });
 });

@@ -39,7 +39,16 @@ export class ProviderHttp {
     this.client = httpThread.open({ timeoutMs: options.timeoutMs, maxSockets: options.maxSockets });
   }
 
-  async request(req: ProviderHttpRequest, signal?: AbortSignal): Promise<ProviderHttpResponse> {
+  /**
+   * Sends one request. `deadline` (epoch ms): if the request has not left by then (it waited on
+   * the HTTP thread), it never leaves and fails as not sent (retryable); one in flight then is
+   * cut off (ambiguous).
+   */
+  async request(
+    req: ProviderHttpRequest,
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<ProviderHttpResponse> {
     let { headers, body } = req;
     if (body instanceof FormData) {
       // A FormData cannot cross to the thread: encode it here, boundary and all.
@@ -50,7 +59,7 @@ export class ProviderHttp {
     try {
       return await httpThread.request(
         this.client,
-        { method: req.method, url: this.baseUrl + req.path, headers, body },
+        { method: req.method, url: this.baseUrl + req.path, headers, body, deadline },
         signal,
       );
     } catch (e) {
@@ -76,7 +85,9 @@ export class ProviderHttp {
         ? `no answer within ${this.options.timeoutMs} ms`
         : code === 'ERR_CANCELED'
           ? 'request aborted'
-          : `connection failed (${code})`;
+          : code === 'ERR_DEADLINE' || code === 'ERR_NOT_STARTED'
+            ? 'deadline passed before the request could leave (nothing was sent)'
+            : `connection failed (${code})`;
     return new ProviderError(this.options.providerId, kind, what, { code });
   }
 }
@@ -89,6 +100,9 @@ const NOT_SENT = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EADDRNOTAVAIL',
+  // The HTTP thread refused to start a request after its deadline, or it was aborted before.
+  'ERR_DEADLINE',
+  'ERR_NOT_STARTED',
 ]);
 
 function transportKind(code: string, causeCode?: string): FailureKind {
