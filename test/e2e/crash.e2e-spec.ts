@@ -61,8 +61,10 @@ describe('the server process stopping', () => {
         default: { limit: 100000, ttlMs: 1000 },
         anonymous: { limit: 100000, ttlMs: 1000 },
       },
-      // A small worker and a short lease: a backlog builds up, and the dead process's leases expire fast.
-      dispatch: { concurrency: 4, pollIntervalMs: 20, leaseMs: 3500 },
+      // A small worker builds up a backlog. The lease is far longer than this test waits: the
+      // restarted process must take back what its dead predecessor had claimed at once (it owns
+      // the SQLite file alone), not when the leases run out.
+      dispatch: { concurrency: 4, pollIntervalMs: 20, leaseMs: 600_000 },
     });
     server = await boot();
     const url = server.url;
