@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { signRequest, type SignRequestInput } from '../../src/domain/signing';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -483,5 +484,153 @@ describe('with Redis unreachable', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+/** Writes `chunks` on a raw socket (the first at once, then one per `everyMs`); answers what came back once the server closed it. */
+function rawExchange(
+  url: string,
+  chunks: string[],
+  everyMs = 0,
+): Promise<{ text: string; chunksWritten: number }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    let written = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const next = () => {
+      if (written >= chunks.length || socket.destroyed) return;
+      socket.write(chunks[written++]);
+      if (everyMs) timer = setTimeout(next, everyMs);
+    };
+    socket.on('connect', () => {
+      if (everyMs) next();
+      else while (written < chunks.length) next();
+    });
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      e.code === 'ECONNRESET' ? undefined : reject(e),
+    );
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, chunksWritten: written });
+    });
+  });
+}
+
+describe('denial of service: bodies, parsers and slow clients', () => {
+  let app: TestApp;
+  const key = KEYS.sender;
+  // 20,000 repeated fields: once parsed with a copy per field, it froze the event loop for seconds.
+  const bigForm = 'a=&'.repeat(20_000);
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      server: {
+        bodyLimitBytes: 256 * 1024,
+        requestTimeoutMs: 1000,
+        headersTimeoutMs: 1000,
+        keepAliveTimeoutMs: 200,
+      },
+      auth: { keys: [key] },
+    });
+  });
+
+  afterAll(() => app.close());
+
+  it('answers a body sent to an open route without reading it', async () => {
+    // Content-Length promises 120,000 bytes and only 6 come: a server that read the body would wait
+    // for the rest, then cut the request off with 408.
+    const head =
+      'POST /health/live HTTP/1.1\r\nHost: x\r\n' +
+      'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 120000\r\n\r\n';
+    const { text } = await rawExchange(app.url, [head + 'a=&a=&']);
+    expect(text).toMatch(/^HTTP\/1\.1 405 /);
+    expect(text).toMatch(/\r\nallow: GET, HEAD\r\n/i);
+    expect(text).toMatch(/application\/problem\+json/);
+  });
+
+  it.each(['/health/live', '/health/ready', '/metrics', '/docs', '/docs-json'])(
+    'refuses a 20,000-field form on %s with 405, and the route still answers',
+    async (path) => {
+      const res = await fetch(app.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: bigForm,
+      });
+      expect(res.status).toBe(405);
+      expect(await res.json()).toMatchObject({ status: 405, instance: path });
+      expect((await fetch(app.url + path)).status).toBe(200);
+    },
+  );
+
+  it('refuses a signed form of more than 1,000 fields with a 400 that says so', async () => {
+    const res = await call(app, {
+      method: 'POST',
+      target: '/email',
+      body: bigForm,
+      contentType: 'application/x-www-form-urlencoded',
+      key,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      errors: [{ field: '', detail: 'a form must have at most 1000 fields' }],
+    });
+  });
+
+  it('refuses signed JSON nested deeper than 64 levels with a 400 that says so', async () => {
+    const res = await call(app, { ...send({ key }), body: '['.repeat(65) + ']'.repeat(65) });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      errors: [{ field: '', detail: 'JSON must nest at most 64 levels deep' }],
+    });
+    // 64 levels parse (and fail validation as an array, not as too deep).
+    const ok = await call(app, { ...send({ key }), body: '['.repeat(64) + ']'.repeat(64) });
+    expect(ok.status).toBe(400);
+    expect(JSON.stringify(ok.body)).not.toMatch(/levels deep/);
+  });
+
+  it('cuts off a client that trickles its body (server.requestTimeoutMs): 408, connection closed', async () => {
+    const body = EMAIL;
+    const headers = signRequest({
+      keyId: key.id,
+      secret: key.secret,
+      method: 'POST',
+      target: '/v1/emails',
+      body,
+    });
+    const head =
+      'POST /v1/emails HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${body.length}\r\n` +
+      Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('') +
+      '\r\n';
+    // One byte every 100 ms: the whole body would take several seconds.
+    const { text, chunksWritten } = await rawExchange(app.url, [head, ...body], 100);
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(chunksWritten).toBeLessThan(body.length + 1);
+  });
+
+  it('cuts off a client that trickles its headers', async () => {
+    const head = 'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(200);
+    const { text, chunksWritten } = await rawExchange(app.url, [...head], 50);
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(chunksWritten).toBeLessThan(head.length);
+  });
+
+  it('closes an idle keep-alive connection', async () => {
+    const { text } = await rawExchange(app.url, ['GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n']);
+    // rawExchange resolves once the server closed the connection (with Fastify's default of 72 s,
+    // the test would time out).
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('states the limit in a 413', async () => {
+    const res = await call(app, send({ key, body: JSON.stringify({ text: 'x'.repeat(300_000) }) }));
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ limitBytes: 262144 });
+    expect(res.body!.detail).toMatch(/262144 bytes/);
   });
 });
