@@ -27,6 +27,8 @@ const EMAIL = JSON.stringify({
   text: 'Hi Ann',
 });
 const now = () => Math.floor(Date.now() / 1000);
+const withEmail = (patch: Record<string, unknown>) =>
+  JSON.stringify({ ...JSON.parse(EMAIL), ...patch });
 
 interface Call {
   method: string;
@@ -280,6 +282,89 @@ describe('signed requests, keys, scopes and limits', () => {
       'a body over the size limit (4 KiB here)',
       () => send({ body: JSON.stringify({ text: 'x'.repeat(5000) }) }),
       413,
+    ],
+    // Issue 8: parsers, open routes, input rules.
+    ['JSON nested 65 levels deep', () => send({ body: '['.repeat(65) + ']'.repeat(65) }), 400],
+    [
+      'a form of 1,001 fields',
+      () => ({
+        method: 'POST',
+        target: '/email',
+        body: 'a=&'.repeat(1001),
+        contentType: 'application/x-www-form-urlencoded',
+        key: 'sender',
+      }),
+      400,
+    ],
+    [
+      'a form body on an open route',
+      () => ({
+        method: 'POST',
+        target: '/health/live',
+        body: 'a=&'.repeat(1000),
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+      405,
+    ],
+    ['a JSON body on /metrics', () => ({ method: 'POST', target: '/metrics', body: '{}' }), 405],
+    ['an empty subject', () => send({ body: withEmail({ subject: '' }) }), 400],
+    ['a C1 control in the subject', () => send({ body: withEmail({ subject: 'a\u0085b' }) }), 400],
+    [
+      'a bidi override in the subject',
+      () => send({ body: withEmail({ subject: 'a\u202eb' }) }),
+      400,
+    ],
+    [
+      'a bidi isolate in a name',
+      () => send({ body: withEmail({ to: [{ email: 'ann@example.com', name: 'A\u2066B' }] }) }),
+      400,
+    ],
+    [
+      'a C1 control in a header value',
+      () => send({ body: withEmail({ headers: { 'X-Note': 'a\u009bb' } }) }),
+      400,
+    ],
+    [
+      'a bidi override in a filename',
+      () =>
+        send({
+          body: withEmail({ attachments: [{ filename: 'a\u202etxt.exe', content: 'aGk=' }] }),
+        }),
+      400,
+    ],
+    ...[
+      'Authentication-Results',
+      'ARC-Seal',
+      'Received-SPF',
+      'Resent-To',
+      'Delivered-To',
+      'DKIM-Signature',
+      'Return-Path',
+      'Errors-To',
+    ].map((name): [string, () => Call, number] => [
+      `a forged ${name} header`,
+      () => send({ body: withEmail({ headers: { [name]: 'x' } }) }),
+      400,
+    ]),
+    [
+      'a sendAt that does not exist (2027-02-30)',
+      () => send({ body: withEmail({ sendAt: '2027-02-30T09:30:00Z' }) }),
+      400,
+    ],
+    [
+      'a list filter since a day that does not exist',
+      () => read({ key: 'admin', target: '/v1/emails?since=2027-02-30' }),
+      400,
+    ],
+    [
+      'a list filter until a day that does not exist',
+      () => read({ key: 'admin', target: '/v1/emails?until=2027-04-31T00:00:00Z' }),
+      400,
+    ],
+    [
+      'a list filter since a day that exists',
+      () => read({ key: 'admin', target: '/v1/emails?since=2027-02-28' }),
+      200,
     ],
   ];
 
