@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
-import { parse } from 'yaml';
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+import { parse, YAMLParseError } from 'yaml';
 import { AppConfig, ProviderConfig, RateLimitRule } from './config.schema';
 
 /** Every problem found in the configuration, one line each, naming the key path. */
@@ -29,7 +29,11 @@ export function loadConfig(env: Env = process.env, defaultsFile = DEFAULT_FILE):
 
   const expanded = expandEnv(raw, env, '', problems) as Record<string, unknown>;
   const server = (expanded.server ?? {}) as Record<string, unknown>;
-  if (env.PORT !== undefined) server.port = Number(env.PORT);
+  if (env.PORT !== undefined) {
+    // One line naming PORT, not the three of server.port's rules.
+    if (/^\d{1,5}$/.test(env.PORT) && Number(env.PORT) <= 65535) server.port = Number(env.PORT);
+    else problems.push(`PORT: must be a port number from 0 to 65535 (is "${env.PORT}")`);
+  }
   expanded.server = server;
   expanded.dataDir = env.MAILOVER_DATA_DIR || expanded.dataDir || './data';
   expanded.environment = env.NODE_ENV || 'development';
@@ -80,7 +84,15 @@ function readYaml(file: string, problems: string[]): Record<string, unknown> {
     }
     return parsed as Record<string, unknown>;
   } catch (e) {
-    problems.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    if (e instanceof YAMLParseError && e.linePos) {
+      // The message's first line, then the offending line itself with a caret under the column.
+      const { line, col } = e.linePos[0];
+      const text = readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? '';
+      const gutter = `  ${line} | `;
+      problems.push(
+        `${file}:${line}:${col}: ${e.message.split('\n')[0]}\n${gutter}${text}\n${' '.repeat(gutter.length + col - 1)}^`,
+      );
+    } else problems.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
     return {};
   }
 }
@@ -106,10 +118,14 @@ const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 function expandEnv(value: unknown, env: Env, path: string, problems: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(
-      REFERENCE,
-      (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '',
-    );
+    return value.replace(REFERENCE, (_m, name: string, fallback?: string) => {
+      const found = env[name] ?? fallback;
+      if (found === undefined)
+        problems.push(
+          `${path}: \${${name}} is not set in the environment (\${${name}:-} allows it to be empty)`,
+        );
+      return found ?? '';
+    });
   }
   if (Array.isArray(value))
     return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`, problems));
@@ -133,12 +149,57 @@ function collect(error: ValidationError, parent: string, problems: string[]): vo
       : error.property;
   for (const message of Object.values(error.constraints ?? {})) {
     const text = message.startsWith(`property ${error.property} `)
-      ? 'is not a known setting'
+      ? `is not a known setting${didYouMean(error.property, knownSettings(error.target))}`
       : message.replace(new RegExp(`^${error.property} `), '');
     const line = `${path}: ${text}`;
     if (!problems.includes(line)) problems.push(line);
   }
   for (const child of error.children ?? []) collect(child, path, problems);
+}
+
+/** The settings of the object a problem was found in: its properties and its validated ones. */
+function knownSettings(target: object | undefined): string[] {
+  if (!target) return [];
+  const validated = getMetadataStorage()
+    .getTargetValidationMetadatas(target.constructor, '', true, false)
+    .map((m) => m.propertyName);
+  let defaults: string[] = [];
+  try {
+    defaults = Object.keys(new (target.constructor as new () => object)());
+  } catch {
+    // Not constructible without arguments: its validated properties are enough.
+  }
+  return [...new Set([...validated, ...defaults])];
+}
+
+/** `; did you mean "x"?` for the known name closest to a mistyped one, or '' when none is close. */
+export function didYouMean(name: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))
+    ? `; did you mean "${best}"?`
+    : '';
+}
+
+/** Levenshtein distance (names here are short). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 const COMMON_FIELDS = ['id', 'type', 'enabled', 'priority', 'weight', 'timeoutMs', 'concurrency'];
@@ -184,7 +245,9 @@ function checkProviders(config: AppConfig, raw: unknown[], problems: string[]): 
     if (!allowed || !isMapping(given)) return;
     for (const key of Object.keys(given)) {
       if (!allowed.includes(key))
-        problems.push(`providers[${i}].${key}: is not a setting of type ${p.type}`);
+        problems.push(
+          `providers[${i}].${key}: is not a setting of type ${p.type}${didYouMean(key, allowed)}`,
+        );
     }
   });
 }

@@ -7,7 +7,10 @@ const ADDRESS = {
     { type: 'string', example: 'Ann Lee <ann@example.com>' },
     {
       type: 'object',
-      properties: { email: { type: 'string' }, name: { type: 'string' } },
+      properties: {
+        email: { type: 'string', example: 'bob@example.com' },
+        name: { type: 'string', example: 'Bob Roe' },
+      },
       required: ['email'],
     },
   ],

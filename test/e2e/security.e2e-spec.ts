@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { signRequest, type SignRequestInput } from '../../src/domain/signing';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -613,8 +615,8 @@ describe('denial of service: bodies, parsers and slow clients', () => {
   beforeAll(async () => {
     app = await startTestApp({
       server: {
-        bodyLimitBytes: 256 * 1024,
-        requestTimeoutMs: 1000,
+        bodyLimitBytes: 6 * 1024 * 1024,
+        requestTimeoutMs: 2000,
         headersTimeoutMs: 1000,
         keepAliveTimeoutMs: 200,
       },
@@ -713,9 +715,82 @@ describe('denial of service: bodies, parsers and slow clients', () => {
   });
 
   it('states the limit in a 413', async () => {
-    const res = await call(app, send({ key, body: JSON.stringify({ text: 'x'.repeat(300_000) }) }));
+    const res = await call(
+      app,
+      send({ key, body: JSON.stringify({ text: 'x'.repeat(7 * 1024 * 1024) }) }),
+    );
     expect(res.status).toBe(413);
-    expect(res.body).toMatchObject({ limitBytes: 262144 });
-    expect(res.body!.detail).toMatch(/262144 bytes/);
+    expect(res.body).toMatchObject({ limitBytes: 6291456 });
+    expect(res.body!.detail).toMatch(/6291456 bytes/);
+  });
+
+  it('answers a million bad recipients with a small problem document', async () => {
+    const body = JSON.stringify({ ...JSON.parse(EMAIL), to: new Array(1_000_000).fill(1) });
+    const res = await call(app, send({ key, body }));
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body).length).toBeLessThan(2000);
+    expect(res.body!.errors).toContainEqual({
+      field: 'to',
+      detail: 'and 999995 more problems in this list',
+    });
+  });
+
+  it.each([1, 3 * 1024 * 1024, 3.5 * 1024 * 1024, 4 * 1024 * 1024])(
+    'accepts an attachment of %i bytes',
+    async (size) => {
+      const content = Buffer.alloc(size, 'mailover').toString('base64');
+      const body = withEmail({ attachments: [{ filename: 'big.bin', content }] });
+      const res = await call(app, send({ key, body }));
+      expect([res.status, res.body]).toEqual([202, expect.objectContaining({ status: 'queued' })]);
+    },
+  );
+
+  it('names every bad field in one answer: recipients, providers and sendAt', async () => {
+    const res = await call(
+      app,
+      send({
+        key,
+        body: withEmail({ to: 'nope', providers: ['nowhere'], sendAt: '2099-01-01T00:00:00Z' }),
+      }),
+    );
+    expect(res.status).toBe(400);
+    expect((res.body!.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([
+      'providers',
+      'sendAt',
+      'to',
+    ]);
+  });
+
+  it("accepts the README's send example as shown", async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const example = /A send request:\s+```json\n([\s\S]*?)\n```/.exec(readme)![1];
+    const res = await call(app, send({ key, body: example }));
+    expect([res.status, res.body]).toEqual([202, expect.objectContaining({ status: 'queued' })]);
+  });
+
+  it('keeps the original POST /email working, form and JSON', async () => {
+    const fields = {
+      to: 'ann@example.com',
+      to_name: 'Ann',
+      from: 'ops@acme.test',
+      from_name: 'Acme',
+      subject: 'Hi',
+      body: '<p>Hi</p>',
+    };
+    const form = await call(app, {
+      method: 'POST',
+      target: '/email',
+      body: new URLSearchParams(fields).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+      key,
+    });
+    expect(form.status).toBe(202);
+    const json = await call(app, {
+      method: 'POST',
+      target: '/email',
+      body: JSON.stringify(fields),
+      key,
+    });
+    expect(json.status).toBe(202);
   });
 });
