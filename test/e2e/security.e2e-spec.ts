@@ -700,6 +700,13 @@ describe('denial of service: bodies, parsers and slow clients', () => {
     expect(chunksWritten).toBeLessThan(body.length + 1);
   });
 
+  it('does not cut off a slow answer once the request has arrived (Prefer: wait past the timeout)', async () => {
+    const held = withEmail({ sendAt: new Date(Date.now() + 3_600_000).toISOString() });
+    // requestTimeoutMs is 2 s here: the server takes 3 s to answer, the request arrived at once.
+    const res = await call(app, send({ key, body: held, headers: { Prefer: 'wait=3' } }));
+    expect([res.status, res.headers.get('preference-applied')]).toEqual([202, 'wait=3']);
+  });
+
   it('cuts off a client that trickles its headers', async () => {
     const head = 'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(200);
     const { text, chunksWritten } = await rawExchange(app.url, [...head], 50);
