@@ -32,7 +32,7 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      globalSetup: '<rootDir>/test/support/build-once.ts',
+      globalSetup: '<rootDir>/test/support/e2e-setup.ts',
     },
   ],
 };

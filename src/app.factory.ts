@@ -22,6 +22,18 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.server.bodyLimitBytes,
+    // Slow clients are cut off: a body trickled in byte by byte must not hold a connection.
+    requestTimeout: config.server.requestTimeoutMs,
+    connectionTimeout: config.server.connectionTimeoutMs,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(config.server.headersTimeoutMs, config.server.requestTimeoutMs),
+      // Node checks the two timeouts above at this interval (30 s by default).
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1000, Math.floor(config.server.requestTimeoutMs / 4)),
+      ),
+    },
     trustProxy: config.server.trustedProxies.length ? config.server.trustedProxies : false,
     // Ids of our own; request ids from clients are not trusted.
     genReqId: () => crypto.randomUUID(),
@@ -37,7 +49,7 @@ export async function createApp(
   app.useLogger(app.get(Logger));
   app.get(AccessLog).install(app);
   installHttpMetrics(app);
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter(config.server.bodyLimitBytes));
   installSignedBodyParsers(app);
 
   // A worker-only process serves health and metrics alone: no API, so no API docs.

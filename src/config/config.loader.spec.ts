@@ -223,4 +223,50 @@ describe("loadConfig and the README's provider table", () => {
     );
     expect(read).toEqual(entry);
   });
+
+  it('names an unset ${VAR} and where it is used', () => {
+    const file = overlay('store: { driver: postgres, postgresUrl: "${NO_SUCH_DATABASE_URL}" }');
+    expect(problemsOf({ MAILOVER_CONFIG: file })).toContain(
+      'store.postgresUrl: ${NO_SUCH_DATABASE_URL} is not set in the environment (${NO_SUCH_DATABASE_URL:-} allows it to be empty)',
+    );
+    const fallback = overlay('logging: { level: "${NO_SUCH_LEVEL:-warn}" }');
+    expect(loadConfig({ MAILOVER_CONFIG: fallback }).logging.level).toBe('warn');
+  });
+
+  it.each(['abc', '-1', '70000', '80 80', ''])(
+    'answers PORT=%j with one line naming PORT',
+    (port) => {
+      expect(problemsOf({ PORT: port })).toEqual([
+        `PORT: must be a port number from 0 to 65535 (is "${port}")`,
+      ]);
+    },
+  );
+
+  it('shows the offending line of a YAML syntax error', () => {
+    const file = overlay('server:\n  port: 3000\n  host: [0.0.0.0\nstore: {}\n');
+    const [problem] = problemsOf({ MAILOVER_CONFIG: file });
+    const [first, shown, caret] = problem.split('\n');
+    expect(first.startsWith(`${file}:`)).toBe(true);
+    expect(first).toMatch(/:\d+:\d+: \S/);
+    expect(shown).toMatch(/^ {2}\d+ \| (  host: \[0\.0\.0\.0|store: \{\})$/);
+    expect(caret).toMatch(/^ +\^$/);
+  });
+
+  it('suggests the closest known setting for an unknown key', () => {
+    const file = overlay(`
+server: { prot: 3000, requestTimeoutMS: 1000, zzzzzz: 1 }
+dispach: {}
+providers:
+  - { id: m, type: mailgun, apiKey: k, domian: mg.example.com }
+`);
+    expect(problemsOf({ MAILOVER_CONFIG: file })).toEqual(
+      expect.arrayContaining([
+        'server.prot: is not a known setting; did you mean "port"?',
+        'server.requestTimeoutMS: is not a known setting; did you mean "requestTimeoutMs"?',
+        'server.zzzzzz: is not a known setting',
+        'dispach: is not a known setting; did you mean "dispatch"?',
+        'providers[0].domian: is not a setting of type mailgun; did you mean "domain"?',
+      ]),
+    );
+  });
 });

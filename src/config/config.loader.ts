@@ -1,8 +1,9 @@
+import { distance } from 'fastest-levenshtein';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
-import { parse } from 'yaml';
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+import { parse, YAMLParseError } from 'yaml';
 import { ProviderRegistry } from '../providers/provider.registry';
 import { AppConfig, ProviderConfig, RateLimitRule } from './config.schema';
 
@@ -35,7 +36,11 @@ export function loadConfig(
 
   const expanded = expandEnv(raw, env, '', problems) as Record<string, unknown>;
   const server = (expanded.server ?? {}) as Record<string, unknown>;
-  if (env.PORT !== undefined) server.port = Number(env.PORT);
+  if (env.PORT !== undefined) {
+    // One line naming PORT, not the three of server.port's rules.
+    if (/^\d{1,5}$/.test(env.PORT) && Number(env.PORT) <= 65535) server.port = Number(env.PORT);
+    else problems.push(`PORT: must be a port number from 0 to 65535 (is "${env.PORT}")`);
+  }
   if (env.MAILOVER_ROLE !== undefined) server.role = env.MAILOVER_ROLE;
   expanded.server = server;
   expanded.dataDir = env.MAILOVER_DATA_DIR || expanded.dataDir || './data';
@@ -90,7 +95,15 @@ function readYaml(file: string, problems: string[]): Record<string, unknown> {
     }
     return parsed as Record<string, unknown>;
   } catch (e) {
-    problems.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    if (e instanceof YAMLParseError && e.linePos) {
+      // The message's first line, then the offending line itself with a caret under the column.
+      const { line, col } = e.linePos[0];
+      const text = readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? '';
+      const gutter = `  ${line} | `;
+      problems.push(
+        `${file}:${line}:${col}: ${e.message.split('\n')[0]}\n${gutter}${text}\n${' '.repeat(gutter.length + col - 1)}^`,
+      );
+    } else problems.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
     return {};
   }
 }
@@ -116,10 +129,14 @@ const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 function expandEnv(value: unknown, env: Env, path: string, problems: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(
-      REFERENCE,
-      (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '',
-    );
+    return value.replace(REFERENCE, (_m, name: string, fallback?: string) => {
+      const found = env[name] ?? fallback;
+      if (found === undefined)
+        problems.push(
+          `${path}: \${${name}} is not set in the environment (\${${name}:-} allows it to be empty)`,
+        );
+      return found ?? '';
+    });
   }
   if (Array.isArray(value))
     return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`, problems));
@@ -132,6 +149,34 @@ function expandEnv(value: unknown, env: Env, path: string, problems: string[]): 
     );
   }
   return value;
+}
+
+/** The settings of the object a problem was found in: its properties and its validated ones. */
+function knownSettings(target: object | undefined): string[] {
+  if (!target) return [];
+  const validated = getMetadataStorage()
+    .getTargetValidationMetadatas(target.constructor, '', true, false)
+    .map((m) => m.propertyName);
+  let defaults: string[] = [];
+  try {
+    defaults = Object.keys(new (target.constructor as new () => object)());
+  } catch {
+    // Not constructible without arguments: its validated properties are enough.
+  }
+  return [...new Set([...validated, ...defaults])];
+}
+
+/** `; did you mean "x"?` for the known name closest to a mistyped one, or '' when none is close. */
+export function didYouMean(name: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = distance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))
+    ? `; did you mean "${best}"?`
+    : '';
 }
 
 /** `unknown` words a setting the class does not declare. */
@@ -149,7 +194,7 @@ function collect(
       : error.property;
   for (const message of Object.values(error.constraints ?? {})) {
     const text = message.startsWith(`property ${error.property} `)
-      ? unknown
+      ? `${unknown}${didYouMean(error.property, knownSettings(error.target))}`
       : message.replace(new RegExp(`^${error.property} `), '');
     const line = `${path}: ${text}`;
     if (!problems.includes(line)) problems.push(line);

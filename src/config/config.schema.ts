@@ -75,6 +75,26 @@ export class ServerConfig {
   @Min(1024)
   bodyLimitBytes = 15 * 1024 * 1024;
 
+  /** A request whose headers and body have not all arrived within this ends with 408 (a contract). */
+  @IsInt()
+  @Min(1)
+  requestTimeoutMs = 30_000;
+
+  /** A request whose headers have not all arrived within this ends (at most requestTimeoutMs). */
+  @IsInt()
+  @Min(1)
+  headersTimeoutMs = 10_000;
+
+  /** An idle keep-alive connection is closed after this. */
+  @IsInt()
+  @Min(1)
+  keepAliveTimeoutMs = 5_000;
+
+  /** A connection with no traffic either way for this long is closed (above Prefer: wait's 30 s). */
+  @IsInt()
+  @Min(1)
+  connectionTimeoutMs = 60_000;
+
   /** Honour X-Forwarded-For only from these proxies (addresses or CIDRs); empty: never. */
   @IsArray()
   @IsString({ each: true })

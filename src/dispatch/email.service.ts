@@ -8,7 +8,12 @@ import {
 } from '../domain/errors';
 import { newId } from '../domain/id';
 import { MetricsService } from '../metrics/metrics.service';
-import type { SendRequest } from '../domain/send-request';
+import {
+  horizonProblem,
+  unknownProvidersProblem,
+  type SendRequest,
+  type SendRules,
+} from '../domain/send-request';
 import {
   EMAIL_STORE,
   FINAL_STATUSES,
@@ -42,28 +47,29 @@ export class EmailService {
     private readonly metrics: MetricsService,
   ) {}
 
+  /** What a send request is validated against: the limits, the configured providers, the horizon. */
+  rules(now = new Date()): SendRules {
+    return {
+      ...this.limits,
+      providerIds: this.roster.ids(),
+      maxScheduleHorizonMs: this.dispatch.maxScheduleHorizonMs,
+      now,
+    };
+  }
+
   /** Stores the email durably (answers once committed), or replays an earlier answer for the same Idempotency-Key. */
   async accept(
     request: SendRequest,
     idempotency?: IdempotencyClaim,
     now = new Date(),
   ): Promise<Accepted> {
-    const unknown = (request.providers ?? []).filter((id) => !this.roster.has(id));
-    if (unknown.length) {
-      throw new InvalidInputError([
-        {
-          field: 'providers',
-          detail: `unknown provider id(s): ${unknown.join(', ')}; known: ${this.roster.ids().join(', ')}`,
-        },
-      ]);
-    }
+    // Requests from the API were checked for both already (in one answer with every other field).
+    const unknown = unknownProvidersProblem(request.providers ?? [], this.roster.ids());
+    if (unknown) throw new InvalidInputError([{ field: 'providers', detail: unknown }]);
     const sendAt = request.sendAt;
     if (sendAt && sendAt.getTime() - now.getTime() > this.dispatch.maxScheduleHorizonMs) {
       throw new InvalidInputError([
-        {
-          field: 'sendAt',
-          detail: `must be at most ${Math.round(this.dispatch.maxScheduleHorizonMs / 86_400_000)} days ahead`,
-        },
+        { field: 'sendAt', detail: horizonProblem(this.dispatch.maxScheduleHorizonMs) },
       ]);
     }
     const scheduled = sendAt !== null && sendAt.getTime() > now.getTime();

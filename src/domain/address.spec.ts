@@ -18,7 +18,22 @@ describe('parseAddress', () => {
   it.each([
     ['Ann\r\nBcc: evil@x.test <ann@example.com>', 'must not contain control characters'],
     ['ann@example.com\r\nBcc: evil@x.test', 'must not contain control characters'],
-    [{ email: 'a@b.co', name: 'x\u0000' }, 'name must not contain control characters'],
+    [
+      { email: 'a@b.co', name: 'x\u0000' },
+      'name must not contain control characters or bidi overrides',
+    ],
+    [
+      { email: 'a@b.co', name: 'x\u0085' },
+      'name must not contain control characters or bidi overrides',
+    ],
+    [
+      'Ann \u202eeil\u202c <ann@example.com>',
+      'name must not contain control characters or bidi overrides',
+    ],
+    [
+      { email: 'a@b.co', name: 'Ann \u2066x\u2069' },
+      'name must not contain control characters or bidi overrides',
+    ],
     [{ email: 'a@b.co', extra: 1 }, 'unknown field extra'],
     [42, 'must be an address string or {email, name}'],
     ['not-an-address', 'must be an email address like name@example.com'],

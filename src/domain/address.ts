@@ -3,6 +3,14 @@ import type { Address } from './email';
 /** Any C0 control character, DEL, or a Unicode line/paragraph separator. */
 export const CONTROL_CHARS = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
+/**
+ * What a value that becomes a header (subject, names, custom header values, filenames) must not
+ * hold: the control characters above, C1 controls (U+0080 to U+009F) and the bidi overrides and
+ * isolates (U+202A to U+202E, U+2066 to U+2069) that make a header read other than it is.
+ */
+export const HEADER_UNSAFE_CHARS =
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
 // RFC 5321 §4.5.3.1: local part <= 64 octets, domain <= 255, a path <= 256 (so an address <= 254).
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 255;
@@ -62,7 +70,8 @@ export function parseAddress(input: unknown): Address | string {
     return 'must be an address string or {email, name}';
   }
   if (name !== undefined) {
-    if (CONTROL_CHARS.test(name)) return 'name must not contain control characters';
+    if (HEADER_UNSAFE_CHARS.test(name))
+      return 'name must not contain control characters or bidi overrides';
     if (name.length > 256) return 'name must be at most 256 characters';
   }
   const problem = addressProblem(email);

@@ -1,5 +1,12 @@
 import { InvalidInputError } from './errors';
-import { parseLegacyRequest, parseSendRequest, type SendLimits } from './send-request';
+import {
+  isBase64,
+  MAX_PROBLEMS,
+  MAX_PROBLEMS_PER_LIST,
+  parseLegacyRequest,
+  parseSendRequest,
+  type SendLimits,
+} from './send-request';
 
 const limits: SendLimits = {
   maxRecipients: 3,
@@ -97,9 +104,133 @@ describe('parseSendRequest', () => {
     ['tags[0]', { tags: ['a\u0000'] }],
     ['metadata.mailover_id', { metadata: { mailover_id: 'x' } }],
     ['html', { text: undefined }],
+    ['subject', { subject: '' }],
+    ['subject', { subject: '   ' }],
+    ['subject', { subject: 'Invoice \u0085paid' }],
+    ['subject', { subject: 'Invoice \u202egnp.exe' }],
+    ['subject', { subject: 'Invoice \u2067x\u2069' }],
+    ['headers.X-Note', { headers: { 'X-Note': 'a\u009bb' } }],
+    ['headers.X-Note', { headers: { 'X-Note': 'a\u202db' } }],
+    ['to[0]', { to: [{ email: 'a@example.com', name: 'Ann \u202e' }] }],
+    ['attachments[0].filename', { attachments: [{ filename: 'a\u202etxt.exe', content: 'aGk=' }] }],
+    ['attachments[0].filename', { attachments: [{ filename: 'a\u0080.txt', content: 'aGk=' }] }],
+    ['sendAt', { sendAt: '2027-02-30T09:30:00Z' }],
+    ['sendAt', { sendAt: '2027-02-30 09:30:00' }],
   ])('refuses a bad %s', (field, patch) => {
     expect(problems({ ...valid, ...patch }).map((p) => p.field)).toContain(field);
   });
+
+  it.each([
+    'Authentication-Results',
+    'ARC-Seal',
+    'arc-message-signature',
+    'Received',
+    'Received-SPF',
+    'Resent-From',
+    'Delivered-To',
+    'DKIM-Signature',
+    'dkim-anything',
+    'Return-Path',
+    'Errors-To',
+  ])('refuses the trace or authentication header %s', (name) => {
+    expect(problems({ ...valid, headers: { [name]: 'x' } })).toEqual([
+      {
+        field: `headers.${name}`,
+        detail: 'is a trace or authentication header: only servers on the way add it',
+      },
+    ]);
+  });
+
+  it('names bad recipients, unknown providers and a sendAt too far ahead in one answer', () => {
+    let thrown: unknown;
+    try {
+      parseSendRequest(
+        { ...valid, to: 'nope', providers: ['nowhere'], sendAt: '2040-01-01T00:00:00Z' },
+        {
+          ...limits,
+          providerIds: ['sandbox'],
+          maxScheduleHorizonMs: 365 * 86_400_000,
+          now: new Date('2030-01-01T00:00:00Z'),
+        },
+      );
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as InvalidInputError).problems).toEqual([
+      { field: 'to', detail: 'must be an email address like name@example.com' },
+      { field: 'sendAt', detail: 'must be at most 365 days ahead' },
+      { field: 'providers', detail: 'unknown provider id(s): nowhere; known: sandbox' },
+    ]);
+  });
+
+  it('keeps the answer small for a list of a million bad items', () => {
+    const found = problems({ ...valid, to: new Array(1_000_000).fill(1) });
+    expect(found).toHaveLength(MAX_PROBLEMS_PER_LIST + 2);
+    expect(found[0]).toEqual({
+      field: 'to[0]',
+      detail: 'must be an address string or {email, name}',
+    });
+    expect(found.slice(-2)).toEqual([
+      {
+        field: 'to',
+        detail: `and ${1_000_000 - MAX_PROBLEMS_PER_LIST} more problems in this list`,
+      },
+      {
+        field: 'to',
+        detail: 'to, cc and bcc together must have at most 3 recipients (has 1000000)',
+      },
+    ]);
+  });
+
+  it('caps the problems of a whole request', () => {
+    const many = <T>(item: (i: number) => T) => Array.from({ length: 20 }, (_, i) => item(i));
+    const found = problems({
+      ...Object.fromEntries(many((i) => [`x${i}`, 1])),
+      from: 1,
+      to: many(() => 1),
+      cc: many(() => 1),
+      bcc: many(() => 1),
+      subject: 1,
+      html: 1,
+      headers: Object.fromEntries(many((i) => [`X-A${i}`, 1])),
+      attachments: many(() => 1),
+      tags: many(() => 1),
+      metadata: Object.fromEntries(many((i) => [`m${i}`, 1])),
+      sendAt: 1,
+      providers: 1,
+    });
+    expect(found.length).toBeLessThanOrEqual(MAX_PROBLEMS + 1);
+    expect(found[found.length - 1].detail).toMatch(/^and \d+ more problems$/);
+  });
+
+  it('reads base64 attachments of every size up to the limit in one pass', () => {
+    // Up to 10 MiB, config/default.yaml's limits.maxAttachmentBytes.
+    const big = { ...limits, maxAttachmentBytes: 10 * 1024 * 1024 };
+    for (const size of [0, 1, 2, 3, 3.5 * 1024 * 1024, 10 * 1024 * 1024]) {
+      const bytes = Buffer.alloc(size, 7);
+      const request = parseSendRequest(
+        { ...valid, attachments: [{ filename: 'a.bin', content: bytes.toString('base64') }] },
+        big,
+      );
+      expect(request.message.attachments[0].content.equals(bytes)).toBe(true);
+    }
+    const wrapped = Buffer.from('hello world')
+      .toString('base64')
+      .replace(/(.{4})/g, '$1\r\n');
+    expect(
+      parseSendRequest(
+        { ...valid, attachments: [{ filename: 'a.txt', content: wrapped }] },
+        limits,
+      ).message.attachments[0].content.toString(),
+    ).toBe('hello world');
+  });
+
+  it.each(['aGk', 'aG=k', 'a===', 'aGk==', 'aGk=aGk=', '****'])(
+    'refuses the base64 %j',
+    (content) => {
+      expect(isBase64(content)).toBe(false);
+    },
+  );
 });
 
 describe('parseLegacyRequest', () => {

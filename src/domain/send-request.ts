@@ -1,4 +1,4 @@
-import { CONTROL_CHARS, parseAddress } from './address';
+import { CONTROL_CHARS, HEADER_UNSAFE_CHARS, parseAddress } from './address';
 import type { Address, Attachment, OutboundEmail } from './email';
 import { InvalidInputError, type FieldProblem } from './errors';
 import { parseSendAt } from './send-at';
@@ -12,6 +12,16 @@ export interface SendLimits {
   maxHeaders: number;
 }
 
+/**
+ * The limits plus what routing allows, so that one answer names every bad field: provider ids
+ * that exist and how far ahead `sendAt` may be. Without them those two are not checked here.
+ */
+export interface SendRules extends SendLimits {
+  providerIds?: readonly string[];
+  maxScheduleHorizonMs?: number;
+  now?: Date;
+}
+
 /** A validated send request: the message (without its id) and how to route it. */
 export interface SendRequest {
   message: Omit<OutboundEmail, 'id'>;
@@ -21,10 +31,12 @@ export interface SendRequest {
 
 /** Headers the message model owns; a custom header cannot set them. */
 const RESERVED_HEADERS =
-  /^(from|to|cc|bcc|reply-to|subject|date|message-id|mime-version|content-.*|sender|return-path|received|dkim-signature|x-mailover-.*)$/i;
+  /^(from|to|cc|bcc|reply-to|subject|date|message-id|mime-version|content-.*|sender|x-mailover-.*)$/i;
+/** Headers that servers on the way add to record a message's path and authentication: never forged by a sender. */
+const TRACE_HEADERS =
+  /^(authentication-results|arc-.*|received.*|resent-.*|delivered-to|dkim-.*|return-path|errors-to)$/i;
 const HEADER_NAME = /^[!-9;-~]+$/; // RFC 5322 field-name: printable ASCII except colon
 const CONTENT_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const KNOWN_FIELDS = new Set([
   'from',
   'to',
@@ -45,19 +57,29 @@ const MAX_TAGS = 10;
 const MAX_TAG_LENGTH = 128;
 const MAX_METADATA = 50;
 const MAX_METADATA_VALUE = 1000;
+/** Problems reported per list (to, attachments, headers, ...) and in all, so the answer stays small. */
+export const MAX_PROBLEMS_PER_LIST = 5;
+export const MAX_PROBLEMS = 50;
 
 /**
  * Validates and normalises the body of `POST /v1/emails`. Every problem is collected with the
  * path of its field, so one answer names everything that is wrong.
  */
-export function parseSendRequest(body: unknown, limits: SendLimits): SendRequest {
+export function parseSendRequest(body: unknown, limits: SendRules): SendRequest {
   const problems: FieldProblem[] = [];
-  const bad = (field: string, detail: string) => problems.push({ field, detail });
+  let dropped = 0;
+  const bad = (field: string, detail: string) => {
+    if (problems.length < MAX_PROBLEMS) problems.push({ field, detail });
+    else dropped++;
+  };
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidInputError([{ field: '', detail: 'the body must be a JSON object' }]);
   }
   const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b)) if (!KNOWN_FIELDS.has(key)) bad(key, 'is not a known field');
+  const unknownFields = capped('', bad);
+  for (const key of Object.keys(b))
+    if (!KNOWN_FIELDS.has(key)) unknownFields(key, 'is not a known field');
+  unknownFields.done();
 
   const from =
     b.from === undefined ? (bad('from', 'is required'), undefined) : one(b.from, 'from', bad);
@@ -66,7 +88,11 @@ export function parseSendRequest(body: unknown, limits: SendLimits): SendRequest
   const bcc = list(b.bcc, 'bcc', bad, false);
   const replyTo =
     b.replyTo === undefined || b.replyTo === null ? undefined : one(b.replyTo, 'replyTo', bad);
-  const recipients = to.length + cc.length + bcc.length;
+  // Counted as given, so that a huge list is named for its size and not only for its items.
+  const recipients = [b.to, b.cc, b.bcc].reduce<number>(
+    (n, v) => n + (v === undefined || v === null ? 0 : Array.isArray(v) ? v.length : 1),
+    0,
+  );
   if (recipients > limits.maxRecipients)
     bad(
       'to',
@@ -76,8 +102,9 @@ export function parseSendRequest(body: unknown, limits: SendLimits): SendRequest
   let subject = '';
   if (typeof b.subject !== 'string')
     bad('subject', b.subject === undefined ? 'is required' : 'must be a string');
-  else if (CONTROL_CHARS.test(b.subject))
-    bad('subject', 'must not contain control characters (CR, LF, NUL, ...)');
+  else if (!b.subject.trim()) bad('subject', 'must not be empty');
+  else if (HEADER_UNSAFE_CHARS.test(b.subject))
+    bad('subject', 'must not contain control characters (CR, LF, NUL, C1, ...) or bidi overrides');
   else if (b.subject.length > limits.maxSubjectLength)
     bad('subject', `must be at most ${limits.maxSubjectLength} characters`);
   else subject = b.subject;
@@ -97,11 +124,18 @@ export function parseSendRequest(body: unknown, limits: SendLimits): SendRequest
     if (typeof b.sendAt !== 'string') bad('sendAt', 'must be a string');
     else {
       const parsed = parseSendAt(b.sendAt);
-      if (parsed) sendAt = parsed;
-      else
+      if (parsed) {
+        sendAt = parsed;
+        const now = limits.now ?? new Date();
+        if (
+          limits.maxScheduleHorizonMs !== undefined &&
+          parsed.getTime() - now.getTime() > limits.maxScheduleHorizonMs
+        )
+          bad('sendAt', horizonProblem(limits.maxScheduleHorizonMs));
+      } else
         bad(
           'sendAt',
-          'must be ISO 8601 with an offset (2030-01-15T09:30:00Z), "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 2822',
+          'must be a date that exists, as ISO 8601 with an offset (2030-01-15T09:30:00Z), "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 2822',
         );
     }
   }
@@ -114,9 +148,16 @@ export function parseSendRequest(body: unknown, limits: SendLimits): SendRequest
       !b.providers.every((p) => typeof p === 'string')
     ) {
       bad('providers', 'must be a non-empty list of provider ids');
-    } else providers = [...new Set(b.providers as string[])];
+    } else {
+      providers = [...new Set(b.providers as string[])];
+      if (limits.providerIds) {
+        const problem = unknownProvidersProblem(providers, limits.providerIds);
+        if (problem) bad('providers', problem);
+      }
+    }
   }
 
+  if (dropped) problems.push({ field: '', detail: `and ${dropped} more problems` });
   if (problems.length) throw new InvalidInputError(problems);
   return {
     message: {
@@ -140,6 +181,37 @@ export function parseSendRequest(body: unknown, limits: SendLimits): SendRequest
 
 type Bad = (field: string, detail: string) => void;
 
+/** The problem with provider ids that are not configured, or undefined when all are. */
+export function unknownProvidersProblem(
+  ids: readonly string[],
+  known: readonly string[],
+): string | undefined {
+  const unknown = ids.filter((id) => !known.includes(id));
+  return unknown.length
+    ? `unknown provider id(s): ${unknown.slice(0, 10).join(', ')}; known: ${known.join(', ')}`
+    : undefined;
+}
+
+export function horizonProblem(maxScheduleHorizonMs: number): string {
+  return `must be at most ${Math.round(maxScheduleHorizonMs / 86_400_000)} days ahead`;
+}
+
+/**
+ * A Bad for the items of one list: reports the first MAX_PROBLEMS_PER_LIST, then (on done) how
+ * many more there were, so a list of a million bad items answers a small document.
+ */
+function capped(field: string, bad: Bad): Bad & { done(): void } {
+  let count = 0;
+  const report = ((f: string, detail: string) => {
+    if (++count <= MAX_PROBLEMS_PER_LIST) bad(f, detail);
+  }) as Bad & { done(): void };
+  report.done = () => {
+    if (count > MAX_PROBLEMS_PER_LIST)
+      bad(field, `and ${count - MAX_PROBLEMS_PER_LIST} more problems in this list`);
+  };
+  return report;
+}
+
 function one(value: unknown, field: string, bad: Bad): Address | undefined {
   const parsed = parseAddress(value);
   if (typeof parsed === 'string') {
@@ -157,10 +229,12 @@ function list(value: unknown, field: string, bad: Bad, required: boolean): Addre
   const items = Array.isArray(value) ? value : [value];
   if (required && items.length === 0) bad(field, 'must have at least one address');
   const out: Address[] = [];
+  const itemBad = capped(field, bad);
   items.forEach((item, i) => {
-    const parsed = one(item, Array.isArray(value) ? `${field}[${i}]` : field, bad);
+    const parsed = one(item, Array.isArray(value) ? `${field}[${i}]` : field, itemBad);
     if (parsed) out.push(parsed);
   });
+  itemBad.done();
   return out;
 }
 
@@ -184,29 +258,38 @@ function parseHeaders(value: unknown, limits: SendLimits, bad: Bad): Record<stri
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > limits.maxHeaders)
     bad('headers', `must have at most ${limits.maxHeaders} headers`);
+  const itemBad = capped('headers', bad);
   for (const [name, v] of entries) {
     const field = `headers.${name}`;
-    if (!HEADER_NAME.test(name) || name.length > 76) bad(field, 'is not a valid header name');
-    else if (RESERVED_HEADERS.test(name)) bad(field, 'is reserved: set it through its own field');
-    else if (typeof v !== 'string') bad(field, 'must be a string');
-    else if (CONTROL_CHARS.test(v))
-      bad(field, 'must not contain control characters (CR, LF, NUL, ...)');
-    else if (v.length > 998) bad(field, 'must be at most 998 characters');
+    if (!HEADER_NAME.test(name) || name.length > 76) itemBad(field, 'is not a valid header name');
+    else if (RESERVED_HEADERS.test(name))
+      itemBad(field, 'is reserved: set it through its own field');
+    else if (TRACE_HEADERS.test(name))
+      itemBad(field, 'is a trace or authentication header: only servers on the way add it');
+    else if (typeof v !== 'string') itemBad(field, 'must be a string');
+    else if (HEADER_UNSAFE_CHARS.test(v))
+      itemBad(
+        field,
+        'must not contain control characters (CR, LF, NUL, C1, ...) or bidi overrides',
+      );
+    else if (v.length > 998) itemBad(field, 'must be at most 998 characters');
     else out[name] = v;
   }
+  itemBad.done();
   return out;
 }
 
-function parseAttachments(value: unknown, limits: SendLimits, bad: Bad): Attachment[] {
+function parseAttachments(value: unknown, limits: SendLimits, listBad: Bad): Attachment[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
-    bad('attachments', 'must be a list');
+    listBad('attachments', 'must be a list');
     return [];
   }
   if (value.length > limits.maxAttachments)
-    bad('attachments', `must have at most ${limits.maxAttachments} attachments`);
+    listBad('attachments', `must have at most ${limits.maxAttachments} attachments`);
   const out: Attachment[] = [];
   let total = 0;
+  const bad = capped('attachments', listBad);
   value.forEach((item, i) => {
     const field = `attachments[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item))
@@ -227,11 +310,15 @@ function parseAttachments(value: unknown, limits: SendLimits, bad: Bad): Attachm
     if (typeof filename !== 'string' || !filename.trim()) {
       ok = false;
       bad(`${field}.filename`, 'is required');
-    } else if (CONTROL_CHARS.test(filename) || /[/\\]/.test(filename) || filename.length > 255) {
+    } else if (
+      HEADER_UNSAFE_CHARS.test(filename) ||
+      /[/\\]/.test(filename) ||
+      filename.length > 255
+    ) {
       ok = false;
       bad(
         `${field}.filename`,
-        'must be a plain file name (no control characters or path separators, at most 255 characters)',
+        'must be a plain file name (no control characters, bidi overrides or path separators, at most 255 characters)',
       );
     }
     if (
@@ -255,12 +342,12 @@ function parseAttachments(value: unknown, limits: SendLimits, bad: Bad): Attachm
     if (typeof content !== 'string') {
       ok = false;
       bad(`${field}.content`, 'is required (base64)');
-    } else if (!BASE64.test(content.replace(/\s+/g, ''))) {
+    } else if (!isBase64(content)) {
       ok = false;
       bad(`${field}.content`, 'must be valid base64');
     }
     if (!ok) return;
-    const bytes = Buffer.from((content as string).replace(/\s+/g, ''), 'base64');
+    const bytes = Buffer.from(content as string, 'base64');
     total += bytes.length;
     out.push({
       filename: filename as string,
@@ -269,8 +356,9 @@ function parseAttachments(value: unknown, limits: SendLimits, bad: Bad): Attachm
       ...(contentId ? { contentId: contentId as string } : {}),
     });
   });
+  bad.done();
   if (total > limits.maxAttachmentBytes)
-    bad('attachments', `must total at most ${limits.maxAttachmentBytes} bytes (has ${total})`);
+    listBad('attachments', `must total at most ${limits.maxAttachmentBytes} bytes (has ${total})`);
   return out;
 }
 
@@ -282,11 +370,13 @@ function parseTags(value: unknown, bad: Bad): string[] {
   }
   if (value.length > MAX_TAGS) bad('tags', `must have at most ${MAX_TAGS} tags`);
   const out: string[] = [];
+  const itemBad = capped('tags', bad);
   value.forEach((tag, i) => {
     if (typeof tag !== 'string' || !tag || tag.length > MAX_TAG_LENGTH || CONTROL_CHARS.test(tag)) {
-      bad(`tags[${i}]`, `must be 1 to ${MAX_TAG_LENGTH} characters without control characters`);
+      itemBad(`tags[${i}]`, `must be 1 to ${MAX_TAG_LENGTH} characters without control characters`);
     } else if (!out.includes(tag)) out.push(tag);
   });
+  itemBad.done();
   return out;
 }
 
@@ -299,21 +389,56 @@ function parseMetadata(value: unknown, bad: Bad): Record<string, string> {
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > MAX_METADATA) bad('metadata', `must have at most ${MAX_METADATA} keys`);
   const out: Record<string, string> = {};
+  const itemBad = capped('metadata', bad);
   for (const [key, v] of entries) {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key) || key === 'mailover_id')
-      bad(`metadata.${key}`, 'keys must be 1 to 64 of [A-Za-z0-9_.-] (mailover_id is reserved)');
+      itemBad(
+        `metadata.${key}`,
+        'keys must be 1 to 64 of [A-Za-z0-9_.-] (mailover_id is reserved)',
+      );
     else if (typeof v !== 'string' || v.length > MAX_METADATA_VALUE || CONTROL_CHARS.test(v))
-      bad(
+      itemBad(
         `metadata.${key}`,
         `must be a string of at most ${MAX_METADATA_VALUE} characters without control characters`,
       );
     else out[key] = v;
   }
+  itemBad.done();
   return out;
 }
 
+/**
+ * True for base64 (RFC 4648, padded; whitespace between characters allowed). One pass over the
+ * characters: a regex with a repeated group backtracked itself out of stack at 3.5 MiB.
+ */
+export function isBase64(text: string): boolean {
+  let chars = 0;
+  let padding = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    if (c === 0x3d) {
+      padding++;
+      if (padding > 2) return false;
+    } else if (
+      padding > 0 ||
+      !(
+        (c >= 0x41 && c <= 0x5a) ||
+        (c >= 0x61 && c <= 0x7a) ||
+        (c >= 0x30 && c <= 0x39) ||
+        c === 0x2b ||
+        c === 0x2f
+      )
+    ) {
+      return false;
+    }
+    chars++;
+  }
+  return chars % 4 === 0;
+}
+
 /** The original service's fields, mapped onto the send request, with problems named by the original fields. */
-export function parseLegacyRequest(body: unknown, limits: SendLimits): SendRequest {
+export function parseLegacyRequest(body: unknown, limits: SendRules): SendRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidInputError([
       { field: '', detail: 'the body must be a form or a JSON object' },

@@ -45,7 +45,7 @@ export class EmailsController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return answerSubmission(this.emails, parseSendRequest(body, this.emails.limits), req, reply);
+    return answerSubmission(this.emails, parseSendRequest(body, this.emails.rules()), req, reply);
   }
 
   /** The original service's call: form or JSON `to, to_name, from, from_name, subject, body`. */
@@ -61,7 +61,7 @@ export class EmailsController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return answerSubmission(this.emails, parseLegacyRequest(body, this.emails.limits), req, reply);
+    return answerSubmission(this.emails, parseLegacyRequest(body, this.emails.rules()), req, reply);
   }
 
   @Get('v1/emails/:id')

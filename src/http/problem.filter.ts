@@ -47,6 +47,9 @@ export class ProblemException extends HttpException {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
+  /** bodyLimitBytes: named in a 413's detail. */
+  constructor(private readonly bodyLimitBytes?: number) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
@@ -93,6 +96,22 @@ export class ProblemFilter implements ExceptionFilter {
     if (error instanceof IdempotencyMismatchError) {
       return {
         problem: problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', error.message),
+        headers: {},
+      };
+    }
+    const tooLarge =
+      error instanceof HttpException
+        ? error.getStatus() === 413
+        : (error as { statusCode?: number })?.statusCode === 413;
+    if (tooLarge && this.bodyLimitBytes !== undefined) {
+      return {
+        problem: problem(
+          413,
+          slugOf(413),
+          titleOf(413),
+          `The request body is larger than the limit of ${this.bodyLimitBytes} bytes (server.bodyLimitBytes).`,
+          { limitBytes: this.bodyLimitBytes },
+        ),
         headers: {},
       };
     }

@@ -1,22 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsDateString,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsIn, IsISO8601, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 const ADDRESS = {
   oneOf: [
     { type: 'string', example: 'Ann Lee <ann@example.com>' },
     {
       type: 'object',
-      properties: { email: { type: 'string' }, name: { type: 'string' } },
+      properties: {
+        email: { type: 'string', example: 'bob@example.com' },
+        name: { type: 'string', example: 'Bob Roe' },
+      },
       required: ['email'],
     },
   ],
@@ -27,7 +21,10 @@ export class AttachmentDto {
   @ApiPropertyOptional({ example: 'application/pdf' }) contentType?: string;
   @ApiProperty({ description: 'The bytes, base64. Never a path or URL.', example: 'SGVsbG8=' })
   content!: string;
-  @ApiPropertyOptional({ description: 'Makes it an inline part referenced as cid:<contentId>' })
+  @ApiPropertyOptional({
+    description: 'Makes it an inline part referenced as cid:<contentId>',
+    example: 'receipt-1',
+  })
   contentId?: string;
 }
 
@@ -69,11 +66,21 @@ export class SendEmailDto {
   @ApiPropertyOptional({
     description:
       'ISO 8601, "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 2822; Mailover holds it and sends it then',
-    example: '2030-01-15T09:30:00Z',
+    // Swagger UI's prefilled body must validate as shown: a time inside the scheduling horizon.
+    example: tomorrowAtHalfPastNine(),
   })
   sendAt?: string;
-  @ApiPropertyOptional({ type: [String], description: 'Restrict the route to these provider ids' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Restrict the route to these provider ids',
+    example: ['sandbox'],
+  })
   providers?: string[];
+}
+
+function tomorrowAtHalfPastNine(): string {
+  const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  return `${day}T09:30:00Z`;
 }
 
 /** The original service's call (form or JSON). */
@@ -85,7 +92,8 @@ export class LegacyEmailDto {
   @ApiProperty() subject!: string;
   @ApiProperty({ description: 'HTML body' }) body!: string;
   @ApiPropertyOptional({ description: 'Plain-text body' }) text?: string;
-  @ApiPropertyOptional({ example: '2030-01-15 09:30:00' }) send_at?: string;
+  @ApiPropertyOptional({ example: tomorrowAtHalfPastNine().replace('T', ' ').slice(0, 19) })
+  send_at?: string;
 }
 
 export class ListEmailsQuery {
@@ -111,12 +119,12 @@ export class ListEmailsQuery {
 
   @ApiPropertyOptional({ description: 'Created at or after (ISO 8601)' })
   @IsOptional()
-  @IsDateString()
+  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date that exists' })
   since?: string;
 
   @ApiPropertyOptional({ description: 'Created before (ISO 8601)' })
   @IsOptional()
-  @IsDateString()
+  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date that exists' })
   until?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

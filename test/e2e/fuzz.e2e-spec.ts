@@ -194,6 +194,12 @@ describe('fuzzed requests never produce a 5xx', () => {
         '1e999',
         '"\\ud800"',
         '{"to": []}',
+        '['.repeat(65) + ']'.repeat(65),
+        '{"a":'.repeat(200) + '1' + '}'.repeat(200),
+        JSON.stringify({ to: new Array(20_000).fill(1) }),
+        JSON.stringify({ subject: 'a\u0085\u202eb', to: 'ann@example.com', text: 'x' }),
+        JSON.stringify({ headers: { 'ARC-Seal': 'x', Received: 'y' } }),
+        JSON.stringify({ sendAt: '2027-02-30T09:30:00Z' }),
       ),
     );
     await fc.assert(
@@ -296,6 +302,54 @@ describe('fuzzed requests never produce a 5xx', () => {
         expect(await send('GET', target, undefined, undefined, true)).toBeLessThan(500);
       }),
       runs,
+    );
+  });
+
+  it('unauthenticated floods of odd bodies on every route: never a 5xx, and the server stays responsive', async () => {
+    const anyRoute = fc.tuple(
+      fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+      fc.constantFrom(
+        '/health/live',
+        '/health/ready',
+        '/health/providers',
+        '/metrics',
+        '/docs',
+        '/docs-json',
+        '/v1/emails',
+        '/v1/emails/01JD3Q1ZK6W5V9X8Y7T6S5R4Q3',
+        '/email',
+        '/v1/providers',
+        '/v1/providers/sandbox/disable',
+        '/no/such/route',
+      ),
+    );
+    const oddBody = fc.oneof(
+      fc.uint8Array({ maxLength: 4096 }),
+      fc.integer({ min: 1, max: 20_000 }).map((n) => bytes('a=&'.repeat(n))),
+      fc.integer({ min: 1, max: 5_000 }).map((n) => bytes('['.repeat(n))),
+      fc.integer({ min: 1, max: 20_000 }).map((n) => bytes(`{"to":[${'1,'.repeat(n)}1]}`)),
+      fc.constantFrom(bytes('{"__proto__":{"x":1}}'), bytes('\u0000'), bytes('')),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(anyRoute, contentType, oddBody), { minLength: 10, maxLength: 10 }),
+        async (flood) => {
+          const statuses = await Promise.all(
+            flood.map(([[method, target], type, body]) =>
+              send(
+                method,
+                target,
+                method === 'GET' || method === 'HEAD' || !body.length ? undefined : body,
+                type,
+                false,
+              ),
+            ),
+          );
+          for (const status of statuses) expect(status).toBeLessThan(500);
+          expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { signRequest, type SignRequestInput } from '../../src/domain/signing';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -26,6 +29,8 @@ const EMAIL = JSON.stringify({
   text: 'Hi Ann',
 });
 const now = () => Math.floor(Date.now() / 1000);
+const withEmail = (patch: Record<string, unknown>) =>
+  JSON.stringify({ ...JSON.parse(EMAIL), ...patch });
 
 interface Call {
   method: string;
@@ -280,6 +285,89 @@ describe('signed requests, keys, scopes and limits', () => {
       () => send({ body: JSON.stringify({ text: 'x'.repeat(5000) }) }),
       413,
     ],
+    // Issue 8: parsers, open routes, input rules.
+    ['JSON nested 65 levels deep', () => send({ body: '['.repeat(65) + ']'.repeat(65) }), 400],
+    [
+      'a form of 1,001 fields',
+      () => ({
+        method: 'POST',
+        target: '/email',
+        body: 'a=&'.repeat(1001),
+        contentType: 'application/x-www-form-urlencoded',
+        key: 'sender',
+      }),
+      400,
+    ],
+    [
+      'a form body on an open route',
+      () => ({
+        method: 'POST',
+        target: '/health/live',
+        body: 'a=&'.repeat(1000),
+        contentType: 'application/x-www-form-urlencoded',
+      }),
+      405,
+    ],
+    ['a JSON body on /metrics', () => ({ method: 'POST', target: '/metrics', body: '{}' }), 405],
+    ['an empty subject', () => send({ body: withEmail({ subject: '' }) }), 400],
+    ['a C1 control in the subject', () => send({ body: withEmail({ subject: 'a\u0085b' }) }), 400],
+    [
+      'a bidi override in the subject',
+      () => send({ body: withEmail({ subject: 'a\u202eb' }) }),
+      400,
+    ],
+    [
+      'a bidi isolate in a name',
+      () => send({ body: withEmail({ to: [{ email: 'ann@example.com', name: 'A\u2066B' }] }) }),
+      400,
+    ],
+    [
+      'a C1 control in a header value',
+      () => send({ body: withEmail({ headers: { 'X-Note': 'a\u009bb' } }) }),
+      400,
+    ],
+    [
+      'a bidi override in a filename',
+      () =>
+        send({
+          body: withEmail({ attachments: [{ filename: 'a\u202etxt.exe', content: 'aGk=' }] }),
+        }),
+      400,
+    ],
+    ...[
+      'Authentication-Results',
+      'ARC-Seal',
+      'Received-SPF',
+      'Resent-To',
+      'Delivered-To',
+      'DKIM-Signature',
+      'Return-Path',
+      'Errors-To',
+    ].map((name): [string, () => Call, number] => [
+      `a forged ${name} header`,
+      () => send({ body: withEmail({ headers: { [name]: 'x' } }) }),
+      400,
+    ]),
+    [
+      'a sendAt that does not exist (2027-02-30)',
+      () => send({ body: withEmail({ sendAt: '2027-02-30T09:30:00Z' }) }),
+      400,
+    ],
+    [
+      'a list filter since a day that does not exist',
+      () => read({ key: 'admin', target: '/v1/emails?since=2027-02-30' }),
+      400,
+    ],
+    [
+      'a list filter until a day that does not exist',
+      () => read({ key: 'admin', target: '/v1/emails?until=2027-04-31T00:00:00Z' }),
+      400,
+    ],
+    [
+      'a list filter since a day that exists',
+      () => read({ key: 'admin', target: '/v1/emails?since=2027-02-28' }),
+      200,
+    ],
   ];
 
   it.each(table.map(([name, request, status]) => [name, status, request] as const))(
@@ -483,5 +571,233 @@ describe('with Redis unreachable', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+/** Writes `chunks` on a raw socket (the first at once, then one per `everyMs`); answers what came back once the server closed it. */
+function rawExchange(
+  url: string,
+  chunks: string[],
+  everyMs = 0,
+): Promise<{ text: string; chunksWritten: number }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    let written = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const next = () => {
+      if (written >= chunks.length || socket.destroyed) return;
+      socket.write(chunks[written++]);
+      if (everyMs) timer = setTimeout(next, everyMs);
+    };
+    socket.on('connect', () => {
+      if (everyMs) next();
+      else while (written < chunks.length) next();
+    });
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      e.code === 'ECONNRESET' ? undefined : reject(e),
+    );
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, chunksWritten: written });
+    });
+  });
+}
+
+describe('denial of service: bodies, parsers and slow clients', () => {
+  let app: TestApp;
+  const key = KEYS.sender;
+  // 20,000 repeated fields: once parsed with a copy per field, it froze the event loop for seconds.
+  const bigForm = 'a=&'.repeat(20_000);
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      server: {
+        bodyLimitBytes: 6 * 1024 * 1024,
+        requestTimeoutMs: 2000,
+        headersTimeoutMs: 1000,
+        keepAliveTimeoutMs: 200,
+      },
+      auth: { keys: [key] },
+    });
+  });
+
+  afterAll(() => app.close());
+
+  it('answers a body sent to an open route without reading it', async () => {
+    // Content-Length promises 120,000 bytes and only 6 come: a server that read the body would wait
+    // for the rest, then cut the request off with 408.
+    const head =
+      'POST /health/live HTTP/1.1\r\nHost: x\r\n' +
+      'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 120000\r\n\r\n';
+    const { text } = await rawExchange(app.url, [head + 'a=&a=&']);
+    expect(text).toMatch(/^HTTP\/1\.1 405 /);
+    expect(text).toMatch(/\r\nallow: GET, HEAD\r\n/i);
+    expect(text).toMatch(/application\/problem\+json/);
+  });
+
+  it.each(['/health/live', '/health/ready', '/metrics', '/docs', '/docs-json'])(
+    'refuses a 20,000-field form on %s with 405, and the route still answers',
+    async (path) => {
+      const res = await fetch(app.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: bigForm,
+      });
+      expect(res.status).toBe(405);
+      expect(await res.json()).toMatchObject({ status: 405, instance: path });
+      expect((await fetch(app.url + path)).status).toBe(200);
+    },
+  );
+
+  it('refuses a signed form of more than 1,000 fields with a 400 that says so', async () => {
+    const res = await call(app, {
+      method: 'POST',
+      target: '/email',
+      body: bigForm,
+      contentType: 'application/x-www-form-urlencoded',
+      key,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      errors: [{ field: '', detail: 'a form must have at most 1000 fields' }],
+    });
+  });
+
+  it('refuses signed JSON nested deeper than 64 levels with a 400 that says so', async () => {
+    const res = await call(app, { ...send({ key }), body: '['.repeat(65) + ']'.repeat(65) });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      errors: [{ field: '', detail: 'JSON must nest at most 64 levels deep' }],
+    });
+    // 64 levels parse (and fail validation as an array, not as too deep).
+    const ok = await call(app, { ...send({ key }), body: '['.repeat(64) + ']'.repeat(64) });
+    expect(ok.status).toBe(400);
+    expect(JSON.stringify(ok.body)).not.toMatch(/levels deep/);
+  });
+
+  it('cuts off a client that trickles its body (server.requestTimeoutMs): 408, connection closed', async () => {
+    const body = EMAIL;
+    const headers = signRequest({
+      keyId: key.id,
+      secret: key.secret,
+      method: 'POST',
+      target: '/v1/emails',
+      body,
+    });
+    const head =
+      'POST /v1/emails HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${body.length}\r\n` +
+      Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('') +
+      '\r\n';
+    // One byte every 100 ms: the whole body would take several seconds.
+    const { text, chunksWritten } = await rawExchange(app.url, [head, ...body], 100);
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(chunksWritten).toBeLessThan(body.length + 1);
+  });
+
+  it('does not cut off a slow answer once the request has arrived (Prefer: wait past the timeout)', async () => {
+    const held = withEmail({ sendAt: new Date(Date.now() + 3_600_000).toISOString() });
+    // requestTimeoutMs is 2 s here: the server takes 3 s to answer, the request arrived at once.
+    const res = await call(app, send({ key, body: held, headers: { Prefer: 'wait=3' } }));
+    expect([res.status, res.headers.get('preference-applied')]).toEqual([202, 'wait=3']);
+  });
+
+  it('cuts off a client that trickles its headers', async () => {
+    const head = 'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(200);
+    const { text, chunksWritten } = await rawExchange(app.url, [...head], 50);
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(chunksWritten).toBeLessThan(head.length);
+  });
+
+  it('closes an idle keep-alive connection', async () => {
+    const { text } = await rawExchange(app.url, ['GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n']);
+    // rawExchange resolves once the server closed the connection (with Fastify's default of 72 s,
+    // the test would time out).
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('states the limit in a 413', async () => {
+    const res = await call(
+      app,
+      send({ key, body: JSON.stringify({ text: 'x'.repeat(7 * 1024 * 1024) }) }),
+    );
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ limitBytes: 6291456 });
+    expect(res.body!.detail).toMatch(/6291456 bytes/);
+  });
+
+  it('answers a million bad recipients with a small problem document', async () => {
+    const body = JSON.stringify({ ...JSON.parse(EMAIL), to: new Array(1_000_000).fill(1) });
+    const res = await call(app, send({ key, body }));
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body).length).toBeLessThan(2000);
+    expect(res.body!.errors).toContainEqual({
+      field: 'to',
+      detail: 'and 999995 more problems in this list',
+    });
+  });
+
+  it.each([1, 3 * 1024 * 1024, 3.5 * 1024 * 1024, 4 * 1024 * 1024])(
+    'accepts an attachment of %i bytes',
+    async (size) => {
+      const content = Buffer.alloc(size, 'mailover').toString('base64');
+      const body = withEmail({ attachments: [{ filename: 'big.bin', content }] });
+      const res = await call(app, send({ key, body }));
+      expect([res.status, res.body]).toEqual([202, expect.objectContaining({ status: 'queued' })]);
+    },
+  );
+
+  it('names every bad field in one answer: recipients, providers and sendAt', async () => {
+    const res = await call(
+      app,
+      send({
+        key,
+        body: withEmail({ to: 'nope', providers: ['nowhere'], sendAt: '2099-01-01T00:00:00Z' }),
+      }),
+    );
+    expect(res.status).toBe(400);
+    expect((res.body!.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([
+      'providers',
+      'sendAt',
+      'to',
+    ]);
+  });
+
+  it("accepts the README's send example as shown", async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const example = /A send request:\s+```json\n([\s\S]*?)\n```/.exec(readme)![1];
+    const res = await call(app, send({ key, body: example }));
+    expect([res.status, res.body]).toEqual([202, expect.objectContaining({ status: 'queued' })]);
+  });
+
+  it('keeps the original POST /email working, form and JSON', async () => {
+    const fields = {
+      to: 'ann@example.com',
+      to_name: 'Ann',
+      from: 'ops@acme.test',
+      from_name: 'Acme',
+      subject: 'Hi',
+      body: '<p>Hi</p>',
+    };
+    const form = await call(app, {
+      method: 'POST',
+      target: '/email',
+      body: new URLSearchParams(fields).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+      key,
+    });
+    expect(form.status).toBe(202);
+    const json = await call(app, {
+      method: 'POST',
+      target: '/email',
+      body: JSON.stringify(fields),
+      key,
+    });
+    expect(json.status).toBe(202);
   });
 });

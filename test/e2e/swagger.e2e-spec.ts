@@ -1,9 +1,10 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { MailoverClient } from '../../src/client/mailover-client';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { CHROMIUM } from '../support/e2e-setup';
+import { signedRequest, startTestApp, type TestApp } from '../support/test-app';
 
-/** Debian's Chromium: .ci/setup-browser.sh installs it. Playwright gives it a fresh, empty profile. */
-const CHROMIUM = '/usr/bin/chromium';
+// Debian's Chromium (CHROMIUM): the e2e tier's globalSetup installs it when missing. Playwright
+// gives it a fresh, empty profile.
 const KEY = { id: 'docs-key', secret: 'docs-secret-0123456789abcdef012', scopes: ['send', 'read'] };
 
 /** /docs in headless Chromium: sign in with a key id and secret, send an email, see 202. */
@@ -18,6 +19,8 @@ describe('Swagger UI at /docs signs "Try it out" requests in the page', () => {
     headers: Record<string, string>;
     body: string | null;
   }> = [];
+  /** The body Swagger UI prefilled for POST /v1/emails. */
+  let prefilled = '';
 
   beforeAll(async () => {
     app = await startTestApp({ auth: { keys: [KEY] } });
@@ -66,6 +69,7 @@ describe('Swagger UI at /docs signs "Try it out" requests in the page', () => {
     const operation = page.locator('#operations-emails-EmailsController_send');
     await operation.locator('.opblock-summary').click();
     await operation.locator('.try-out__btn').click();
+    prefilled = await operation.locator('textarea.body-param__text').inputValue();
     const body = JSON.stringify({
       from: 'Acme Docs <docs@acme.test>',
       to: ['ann@example.com'],
@@ -91,6 +95,19 @@ describe('Swagger UI at /docs signs "Try it out" requests in the page', () => {
       subject: 'Sent from /docs',
       to: ['ann@example.com'],
     });
+  });
+
+  it('prefills POST /v1/emails with an example that is accepted as shown', async () => {
+    expect(JSON.parse(prefilled)).toMatchObject({ attachments: [expect.any(Object)] });
+    const res = await signedRequest(
+      app.url,
+      'POST',
+      '/v1/emails',
+      prefilled,
+      { 'content-type': 'application/json' },
+      KEY,
+    );
+    expect([res.status, res.json]).toEqual([202, expect.objectContaining({ status: 'scheduled' })]);
   });
 
   it('signs a bodyless GET with a query string too', async () => {
