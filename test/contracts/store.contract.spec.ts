@@ -102,6 +102,7 @@ function draft(
   const { message, ...rest } = patch;
   return {
     id,
+    tenant: 'tenant-a',
     message: sampleEmail({ id, ...message }),
     providers: null,
     sendAt: null,
@@ -204,6 +205,7 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
         });
         const expected: EmailRecord = {
           id: email.id,
+          tenant: 'tenant-a',
           status: 'scheduled',
           message: sampleEmail({ id: email.id }),
           providers: ['mailgun', 'ses'],
