@@ -8,6 +8,7 @@ import { installSignedBodyParsers } from './auth/signed-body.parsers';
 import { signatureSecurityScheme, swaggerSigningOptions } from './auth/swagger-signing';
 import type { AppConfig } from './config/config.schema';
 import { ProblemFilter } from './http/problem.filter';
+import { installSecurityHeaders } from './http/security-headers';
 import { AccessLog } from './logging/access-log';
 
 /** Builds the whole application (used by main.ts, the e2e tests and the benchmark). */
@@ -24,6 +25,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.useLogger(app.get(Logger));
   app.get(AccessLog).install(app);
+  installSecurityHeaders(app);
   app.useGlobalFilters(new ProblemFilter());
   installSignedBodyParsers(app);
 

@@ -17,6 +17,7 @@ import type { BreakerConfig, ProviderConfig } from '../config/config.schema';
 import type { OutboundEmail } from '../domain/email';
 import type { EmailProvider, SendReceipt } from '../domain/provider';
 import { ProviderError } from '../domain/provider-error';
+import { Redactor } from '../domain/redact';
 
 export type CircuitName = 'closed' | 'open' | 'half-open';
 
@@ -26,6 +27,7 @@ export interface LaneStats {
   /** Share of successes among the last outcomes (null before any). */
   recentSuccessRate: number | null;
   recentOutcomes: number;
+  /** The message is redacted of every configured credential; health shows only kind and time. */
   lastError: { kind: string; message: string; at: string } | null;
   lastSuccessAt: string | null;
 }
@@ -58,6 +60,7 @@ export class ProviderLane {
     readonly provider: EmailProvider,
     readonly config: ProviderConfig,
     breakerConfig: BreakerConfig,
+    private readonly redactor: Redactor = new Redactor([]),
   ) {
     this.id = provider.id;
     this.breaker = circuitBreaker(
@@ -119,13 +122,18 @@ export class ProviderLane {
     } catch (e) {
       if (e instanceof BrokenCircuitError) throw new LaneUnavailableError('circuit-open');
       if (e instanceof BulkheadRejectedError) throw new LaneUnavailableError('saturated');
+      // Provider text can echo our request (an Authorization header): redacted before anything
+      // stores, logs or shows it.
       const error =
         e instanceof ProviderError
-          ? e
+          ? new ProviderError(e.providerId, e.kind, this.redactor.redact(e.message), {
+              ...e.details,
+              code: this.redactor.redact(e.details.code),
+            })
           : new ProviderError(
               this.id,
               'ambiguous',
-              `adapter error: ${(e as Error)?.message ?? String(e)}`,
+              this.redactor.redact(`adapter error: ${(e as Error)?.message ?? String(e)}`),
             );
       if (error.kind !== 'permanent') this.record(false);
       this.lastError = { kind: error.kind, message: error.message, at: new Date().toISOString() };

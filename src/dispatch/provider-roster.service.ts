@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { AppConfig } from '../config/config.schema';
+import { AppConfig, type ProviderConfig } from '../config/config.schema';
+import { type Credential, Redactor } from '../domain/redact';
 import type { EmailProvider, ProviderCapabilities, ProviderType } from '../domain/provider';
 import { NotFoundError } from '../domain/errors';
 import { EMAIL_PROVIDERS } from '../providers/providers.module';
@@ -31,10 +32,12 @@ export class ProviderRoster implements OnModuleInit {
     config: AppConfig,
   ) {
     const configs = new Map(config.providers.map((p) => [p.id, p]));
+    // Every provider's credentials, in every lane: one provider's error may quote another's.
+    const redactor = new Redactor(config.providers.flatMap(credentialsOf));
     this.lanes = new Map(
       providers.map((p) => [
         p.id,
-        new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker),
+        new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker, redactor),
       ]),
     );
   }
@@ -90,4 +93,13 @@ export class ProviderRoster implements OnModuleInit {
       ...lane.stats(),
     };
   }
+}
+
+/** The secrets of one provider's configuration, with the user name they go with. */
+function credentialsOf(p: ProviderConfig): Credential[] {
+  const secrets = [p.apiKey, p.serverToken, p.accessKeyId, p.secretAccessKey, p.sessionToken];
+  return [
+    ...secrets.flatMap((s) => (s && !s.isEmpty ? [{ secret: s.reveal() }] : [])),
+    ...(p.pass && !p.pass.isEmpty ? [{ secret: p.pass.reveal(), user: p.user }] : []),
+  ];
 }
