@@ -16,6 +16,27 @@ const KEYS = {
     disabled: true,
   },
   limited: { id: 'sec-limited', secret: 'limited-secret-0123456789abcde', scopes: ['read'] },
+  /** Another application: its own tenant. */
+  outsider: {
+    id: 'sec-outsider',
+    secret: 'outsider-secret-0123456789abcd',
+    scopes: ['send', 'read'],
+    tenant: 'other-app',
+  },
+  /** A second key of the sender's application (its tenant is the sender's key id). */
+  teammate: {
+    id: 'sec-teammate',
+    secret: 'teammate-secret-0123456789abcd',
+    scopes: ['send', 'read'],
+    tenant: 'sec-sender',
+  },
+  /** The key unsigned `POST /email` calls from 127.0.0.1 act as (auth.legacyUnsigned). */
+  legacy: {
+    id: 'sec-legacy',
+    secret: 'legacy-secret-0123456789abcdef',
+    scopes: ['send'],
+    tenant: 'legacy-app',
+  },
 };
 type KeyName = keyof typeof KEYS;
 
@@ -79,6 +100,15 @@ async function call(app: TestApp, c: Call): Promise<Answer> {
   };
 }
 
+/** The original call, unsigned (as its existing clients send it). */
+const legacyForm = (patch: Partial<Call> = {}): Call => ({
+  method: 'POST',
+  target: '/email',
+  body: 'to=ann@example.com&from=ops@acme.test&subject=Hi&body=x',
+  contentType: 'application/x-www-form-urlencoded',
+  ...patch,
+});
+
 const send = (patch: Partial<Call> = {}): Call => ({
   method: 'POST',
   target: '/v1/emails',
@@ -100,7 +130,11 @@ describe('signed requests, keys, scopes and limits', () => {
   beforeAll(async () => {
     app = await startTestApp({
       server: { bodyLimitBytes: 4096 },
-      auth: { keys: Object.values(KEYS), maxSkewSeconds: 300 },
+      auth: {
+        keys: Object.values(KEYS),
+        maxSkewSeconds: 300,
+        legacyUnsigned: { allowFrom: ['127.0.0.1/32', '::1'], key: KEYS.legacy.id },
+      },
       rateLimit: {
         default: { limit: 10000, ttlMs: 60000 },
         anonymous: { limit: 10000, ttlMs: 60000 },
@@ -238,14 +272,68 @@ describe('signed requests, keys, scopes and limits', () => {
       403,
     ],
     [
-      'the legacy form endpoint unsigned',
+      'the legacy form endpoint unsigned, from an allowed network (auth.legacyUnsigned)',
+      () => legacyForm(),
+      202,
+    ],
+    [
+      'the legacy endpoint unsigned with JSON, from an allowed network',
       () => ({
-        method: 'POST',
-        target: '/email',
-        body: 'to=ann@example.com&from=ops@acme.test&subject=Hi&body=x',
-        contentType: 'application/x-www-form-urlencoded',
+        ...legacyForm(),
+        body: JSON.stringify({
+          to: 'ann@example.com',
+          from: 'ops@acme.test',
+          subject: 'Hi',
+          body: 'x',
+        }),
+        contentType: 'application/json',
       }),
+      202,
+    ],
+    [
+      'the legacy endpoint signed (still works where unsigned is allowed)',
+      () => ({ ...legacyForm(), key: 'sender' }),
+      202,
+    ],
+    [
+      'the legacy endpoint with a wrong signature, from an allowed network',
+      () => ({ ...legacyForm(), key: { id: KEYS.sender.id, secret: KEYS.reader.secret } }),
       401,
+    ],
+    [
+      'the legacy endpoint with one signature header, from an allowed network',
+      () => ({ ...legacyForm(), headers: { 'X-Mailover-Key': KEYS.legacy.id } }),
+      401,
+    ],
+    [
+      'POST /v1/emails unsigned from a network allowed for /email',
+      () => send({ key: undefined }),
+      401,
+    ],
+    [
+      'GET /v1/emails unsigned from a network allowed for /email',
+      () => read({ key: undefined, target: '/v1/emails' }),
+      401,
+    ],
+    [
+      'another tenant reads an email by id',
+      () => read({ key: 'outsider', target: `/v1/emails/${emailId}` }),
+      404,
+    ],
+    [
+      'another tenant cancels an email',
+      () => ({ method: 'DELETE', target: `/v1/emails/${emailId}`, key: 'outsider' }),
+      404,
+    ],
+    [
+      'a key of the same tenant reads an email by id',
+      () => read({ key: 'teammate', target: `/v1/emails/${emailId}` }),
+      200,
+    ],
+    [
+      'an admin key reads another tenant’s email',
+      () => read({ key: 'admin', target: `/v1/emails/${emailId}` }),
+      200,
     ],
     [
       'the legacy form endpoint without the send scope',
@@ -355,6 +443,89 @@ describe('signed requests, keys, scopes and limits', () => {
   it('names the missing scope', async () => {
     const res = await call(app, send({ key: 'reader' }));
     expect(res.body).toMatchObject({ status: 403, requiredScope: 'send' });
+  });
+
+  describe('tenancy', () => {
+    const later = () => new Date(Date.now() + 86_400_000).toISOString();
+    const scheduled = (key: KeyName, headers?: Record<string, string>) =>
+      call(
+        app,
+        send({ key, body: JSON.stringify({ ...JSON.parse(EMAIL), sendAt: later() }), headers }),
+      );
+    const listed = async (key: KeyName) => {
+      const res = await call(app, read({ key, target: '/v1/emails?limit=200' }));
+      expect(res.status).toBe(200);
+      return (res.body!.items as Array<{ id: string }>).map((e) => e.id);
+    };
+
+    it('hides an email from other tenants: 404 by id, not listed, not cancelled', async () => {
+      const created = await scheduled('sender');
+      expect(created.status).toBe(202);
+      const id = created.body!.id as string;
+      expect((await call(app, read({ key: 'outsider', target: `/v1/emails/${id}` }))).status).toBe(
+        404,
+      );
+      const cancel = await call(app, {
+        method: 'DELETE',
+        target: `/v1/emails/${id}`,
+        key: 'outsider',
+      });
+      expect(cancel.status).toBe(404);
+      expect(cancel.body).toMatchObject({ type: 'https://mailover.dev/problems/not-found' });
+      expect(await listed('outsider')).not.toContain(id);
+      expect(await listed('teammate')).toContain(id);
+      expect(await listed('admin')).toContain(id);
+      const still = await call(app, read({ key: 'admin', target: `/v1/emails/${id}` }));
+      expect(still.body).toMatchObject({ id, status: 'scheduled' });
+    });
+
+    it('answers a send-only key’s cancel with id and status only', async () => {
+      const id = (await scheduled('sender')).body!.id as string;
+      const cancel = await call(app, {
+        method: 'DELETE',
+        target: `/v1/emails/${id}`,
+        key: 'sender',
+      });
+      expect(cancel.status).toBe(200);
+      expect(cancel.body).toEqual({ id, status: 'cancelled' });
+      // A key that may read gets the whole view.
+      const other = (await scheduled('teammate')).body!.id as string;
+      const full = await call(app, {
+        method: 'DELETE',
+        target: `/v1/emails/${other}`,
+        key: 'teammate',
+      });
+      expect(full.body).toMatchObject({ id: other, status: 'cancelled', subject: 'Hello' });
+    });
+
+    it('keeps Idempotency-Keys per tenant', async () => {
+      const headers = { 'Idempotency-Key': `tenancy-${Date.now()}` };
+      const body = JSON.stringify({ ...JSON.parse(EMAIL), sendAt: later() });
+      const first = await call(app, send({ key: 'sender', headers, body }));
+      expect(first.status).toBe(202);
+      // The same key and body from another key of the same tenant: the first answer again.
+      const teammate = await call(app, send({ key: 'teammate', headers, body }));
+      expect(teammate.status).toBe(202);
+      expect(teammate.headers.get('idempotent-replayed')).toBe('true');
+      expect(teammate.body!.id).toBe(first.body!.id);
+      // Another tenant with the same key: its own email.
+      const outsider = await call(app, send({ key: 'outsider', headers, body }));
+      expect(outsider.status).toBe(202);
+      expect(outsider.headers.get('idempotent-replayed')).toBeNull();
+      expect(outsider.body!.id).not.toBe(first.body!.id);
+    });
+
+    it('stores an unsigned legacy call as its configured key’s tenant', async () => {
+      const res = await call(app, legacyForm());
+      expect(res.status).toBe(202);
+      const id = res.body!.id as string;
+      expect((await call(app, read({ key: 'teammate', target: `/v1/emails/${id}` }))).status).toBe(
+        404,
+      );
+      expect((await call(app, read({ key: 'admin', target: `/v1/emails/${id}` }))).status).toBe(
+        200,
+      );
+    });
   });
 
   it('keeps /health, /docs, /docs-json and /metrics open', async () => {
