@@ -1,5 +1,7 @@
+import { NonceStore } from '../../src/auth/nonce.store';
 import { signRequest, type SignRequestInput } from '../../src/domain/signing';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { createTempSchema } from '../support/postgres-schema';
+import { eventually, startTestApp, type TestApp } from '../support/test-app';
 
 const KEYS = {
   sender: { id: 'sec-sender', secret: 'sender-secret-0123456789abcdef', scopes: ['send'] },
@@ -652,6 +654,188 @@ describe('with Redis unreachable', () => {
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(res.body).toMatchObject({ status: 503 });
       expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the replay cache', () => {
+  const key = { id: 'rc-flood', secret: 'flood-secret-0123456789abcdef01', scopes: ['read'] };
+
+  it('records no nonce for a request refused 429', async () => {
+    const app = await startTestApp({
+      auth: { keys: [key] },
+      rateLimit: { perKey: { [key.id]: { limit: 2, ttlMs: 60000 } } },
+    });
+    try {
+      expect((await call(app, read({ key }))).status).toBe(200);
+      expect((await call(app, read({ key }))).status).toBe(200);
+      const nonces: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const nonce = `over-budget-${i}-0000000000`;
+        nonces.push(nonce);
+        expect((await call(app, read({ key, signed: { nonce } }))).status).toBe(429);
+      }
+      // None of them took a place in the replay cache: each is still new to it.
+      const cache = app.app.get<NonceStore>(NonceStore);
+      for (const nonce of nonces)
+        expect(await cache.claim(key.id, nonce, Date.now() + 60_000)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a request replayed after a restart on the same SQLite file', async () => {
+    const overlay = { auth: { keys: [key] } };
+    const first = await startTestApp(overlay);
+    const request = read({ key, signed: { nonce: 'before-the-restart-0001' } });
+    let replay: Answer;
+    try {
+      expect((await call(first, request)).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+    const second = await startTestApp(overlay, first.dataDir);
+    try {
+      replay = await call(second, request);
+      expect(replay.status).toBe(401);
+      expect(replay.body).toMatchObject({ type: 'https://mailover.dev/problems/unauthenticated' });
+      // A fresh request still works.
+      expect((await call(second, read({ key }))).status).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a request replayed to a second instance on the same PostgreSQL', async () => {
+    const schema = await createTempSchema('replay');
+    const overlay = {
+      auth: { keys: [key] },
+      store: { driver: 'postgres', postgresUrl: schema.url },
+    };
+    const a = await startTestApp(overlay);
+    const b = await startTestApp(overlay);
+    try {
+      const request = read({ key, signed: { nonce: 'across-instances-00001' } });
+      expect((await call(a, request)).status).toBe(200);
+      expect((await call(b, request)).status).toBe(401);
+      expect((await call(a, request)).status).toBe(401);
+    } finally {
+      await a.close();
+      await b.close();
+      await schema.drop();
+    }
+  });
+});
+
+describe('Prefer: wait', () => {
+  it('holds at most limits.maxWaitsPerKey requests per key; beyond, answers at once', async () => {
+    const other = { id: 'wait-other', secret: 'wait-other-secret-0123456789ab', scopes: ['send'] };
+    const app = await startTestApp({
+      auth: { keys: [KEYS.admin, other] },
+      limits: { maxWaitsPerKey: 2 },
+    });
+    try {
+      const later = new Date(Date.now() + 86_400_000).toISOString();
+      const scheduled = JSON.stringify({ ...JSON.parse(EMAIL), sendAt: later });
+      const wait = { Prefer: 'wait=30' };
+      const held = [1, 2].map(() =>
+        call(app, send({ key: 'admin', body: scheduled, headers: wait })),
+      );
+      const pending = await eventually(async () => {
+        const list = await call(app, read({ key: 'admin', target: '/v1/emails?status=scheduled' }));
+        const items = list.body!.items as Array<{ id: string }>;
+        return items.length === 2 ? items : undefined;
+      });
+      // The key's two slots are taken: a third waits for nothing.
+      const third = await call(app, send({ key: 'admin', body: scheduled, headers: wait }));
+      expect(third.status).toBe(202);
+      expect(third.headers.get('preference-applied')).toBeNull();
+      expect(third.body).toMatchObject({ status: 'scheduled' });
+      // Another key has its own slots.
+      const others = call(app, send({ key: other, body: scheduled, headers: wait }));
+      // Cancelling ends the held requests (final), which frees the slots.
+      for (const { id } of pending) {
+        const res = await call(app, { method: 'DELETE', target: `/v1/emails/${id}`, key: 'admin' });
+        expect(res.status).toBe(200);
+      }
+      for (const answer of await Promise.all(held)) {
+        expect(answer.status).toBe(200);
+        expect(answer.headers.get('preference-applied')).toBe('wait=30');
+        expect(answer.body).toMatchObject({ status: 'cancelled' });
+      }
+      const otherId = await eventually(async () => {
+        const list = await call(app, read({ key: 'admin', target: '/v1/emails?status=scheduled' }));
+        const items = list.body!.items as Array<{ id: string }>;
+        return items.find((e) => e.id !== third.body!.id)?.id;
+      });
+      await call(app, { method: 'DELETE', target: `/v1/emails/${otherId}`, key: 'admin' });
+      expect((await others).headers.get('preference-applied')).toBe('wait=30');
+      const freed = call(
+        app,
+        send({ key: 'admin', body: scheduled, headers: { Prefer: 'wait=1' } }),
+      );
+      expect((await freed).headers.get('preference-applied')).toBe('wait=1');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('key ids that are Object property names', () => {
+  it('authenticates and rate-limits keys named __proto__ and constructor', async () => {
+    const proto = { id: '__proto__', secret: 'proto-secret-0123456789abcdef012', scopes: ['read'] };
+    const ctor = {
+      id: 'constructor',
+      secret: 'ctor-secret-0123456789abcdef0123',
+      scopes: ['read'],
+    };
+    // JSON.parse makes `__proto__` an own key, as YAML does.
+    const perKey = JSON.parse(
+      '{"__proto__": {"limit": 2, "ttlMs": 60000}, "constructor": {"limit": 2, "ttlMs": 60000}}',
+    ) as Record<string, unknown>;
+    const app = await startTestApp({ auth: { keys: [proto, ctor] }, rateLimit: { perKey } });
+    try {
+      for (const key of [proto, ctor]) {
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) statuses.push((await call(app, read({ key }))).status);
+        expect([key.id, statuses]).toEqual([key.id, [200, 200, 429]]);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the original call without signing, from a network not allowed', () => {
+  it('answers 401 to unsigned POST /email when 127.0.0.1 is outside auth.legacyUnsigned.allowFrom', async () => {
+    const app = await startTestApp({
+      auth: {
+        keys: [KEYS.legacy, KEYS.sender],
+        legacyUnsigned: { allowFrom: ['10.0.0.0/8', 'fd00::/8'], key: KEYS.legacy.id },
+      },
+    });
+    try {
+      expect((await call(app, legacyForm())).status).toBe(401);
+      expect((await call(app, legacyForm({ key: 'sender' }))).status).toBe(202);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives unsigned calls the configured key’s rate limit', async () => {
+    const app = await startTestApp({
+      auth: {
+        keys: [KEYS.legacy],
+        legacyUnsigned: { allowFrom: ['127.0.0.1', '::1'], key: KEYS.legacy.id },
+      },
+      rateLimit: { perKey: { [KEYS.legacy.id]: { limit: 2, ttlMs: 60000 } } },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call(app, legacyForm())).status);
+      expect(statuses).toEqual([202, 202, 429]);
     } finally {
       await app.close();
     }
