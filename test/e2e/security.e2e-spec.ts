@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { NonceStore } from '../../src/auth/nonce.store';
 import { signRequest, type SignRequestInput } from '../../src/domain/signing';
 import { createTempSchema } from '../support/postgres-schema';
-import { eventually, startTestApp, type TestApp } from '../support/test-app';
+import { eventually, FAST_DISPATCH, startTestApp, type TestApp } from '../support/test-app';
 
 const KEYS = {
   sender: { id: 'sec-sender', secret: 'sender-secret-0123456789abcdef', scopes: ['send'] },
@@ -653,6 +656,9 @@ describe('with Redis unreachable', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(res.body).toMatchObject({ status: 503 });
+      // The problem names the request id, as the header does, so the log line can be found.
+      expect(res.body!.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-request-id')).toBe(res.body!.requestId);
       expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
     } finally {
       await app.close();
@@ -839,5 +845,121 @@ describe('the original call without signing, from a network not allowed', () => 
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('provider credentials in error text', () => {
+  const apiKey = 'key-e2e/secret+0123456789=abcdef';
+  let provider: Server;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    // A provider whose error answer quotes our request: the Authorization header and the key.
+    provider = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            message: `upstream refused ${String(req.headers.authorization)}; key=${apiKey}; url=/x?key=${encodeURIComponent(apiKey)}; alone=${Buffer.from(apiKey).toString('base64')}`,
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+    const { port } = provider.address() as AddressInfo;
+    app = await startTestApp({
+      dispatch: FAST_DISPATCH,
+      providers: [
+        {
+          id: 'echoing',
+          type: 'mailgun',
+          baseUrl: `http://127.0.0.1:${port}`,
+          apiKey,
+          domain: 'mg.acme.test',
+          timeoutMs: 2000,
+        },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await new Promise((resolve) => provider.close(resolve));
+  });
+
+  const forms = [
+    apiKey,
+    Buffer.from(`api:${apiKey}`).toString('base64'),
+    Buffer.from(apiKey).toString('base64'),
+    encodeURIComponent(apiKey),
+  ];
+
+  it('are redacted in every encoding before attempts are stored, and health shows states only', async () => {
+    const sent = await app.request('POST', '/v1/emails', JSON.parse(EMAIL));
+    expect(sent.status).toBe(202);
+    const email = await eventually(async () => {
+      const res = await app.request('GET', `/v1/emails/${sent.json.id}`);
+      return res.json.attempts.length > 0 ? res : undefined;
+    });
+    expect(email.json.attempts[0].error).toMatch(
+      /upstream refused Basic \[redacted\]; key=\[redacted\]/,
+    );
+    const health = await fetch(`${app.url}/health/providers`);
+    const healthText = await health.text();
+    expect(JSON.parse(healthText).providers[0]).toMatchObject({
+      id: 'echoing',
+      lastError: { kind: 'retryable', at: expect.any(String) },
+    });
+    expect(healthText).not.toMatch(/upstream|message/);
+    const providers = await app.request('GET', '/v1/providers');
+    for (const text of [email.text, healthText, providers.text]) {
+      for (const form of forms) expect(text).not.toContain(form);
+    }
+  });
+});
+
+describe('request ids and the /docs headers', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({});
+  });
+  afterAll(() => app.close());
+
+  it('names a request id of ours on every answer (the 5xx problem body: see Redis unreachable)', async () => {
+    const answers = [
+      await fetch(`${app.url}/health/live`),
+      await fetch(`${app.url}/v1/emails`, { headers: { 'x-request-id': 'client-chosen' } }),
+      await fetch(`${app.url}/v1/emails`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x',
+      }),
+      await app.request('GET', '/v1/providers'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 401, 200]);
+    const ids = answers.map((a) => a.headers.get('x-request-id'));
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('sends a CSP that allows exactly the page’s own scripts, frame denial and nosniff on /docs', async () => {
+    const res = await fetch(`${app.url}/docs`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-(inline|eval)/);
+    const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)];
+    expect(inline.length).toBeGreaterThan(0);
+    for (const [, code] of inline)
+      expect(csp).toContain(`'sha256-${createHash('sha256').update(code).digest('base64')}'`);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const json = await fetch(`${app.url}/docs-json`);
+    expect(json.headers.get('x-frame-options')).toBe('DENY');
+    expect(json.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
