@@ -1,10 +1,20 @@
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NonceStore } from '../../src/auth/nonce.store';
 import { signRequest, type SignRequestInput } from '../../src/domain/signing';
 import { createTempSchema } from '../support/postgres-schema';
-import { eventually, FAST_DISPATCH, startTestApp, type TestApp } from '../support/test-app';
+import { spawnServer, whenLive } from '../support/spawn-server';
+import {
+  eventually,
+  FAST_DISPATCH,
+  signedRequest,
+  startTestApp,
+  type TestApp,
+} from '../support/test-app';
 
 const KEYS = {
   sender: { id: 'sec-sender', secret: 'sender-secret-0123456789abcdef', scopes: ['send'] },
@@ -961,5 +971,79 @@ describe('request ids and the /docs headers', () => {
     const json = await fetch(`${app.url}/docs-json`);
     expect(json.headers.get('x-frame-options')).toBe('DENY');
     expect(json.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('files Mailover creates', () => {
+  it('are private to its user (0700 directories, 0600 files) even with umask 000', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'mailover-modes-')), 'data');
+    const server = await spawnServer(
+      { NODE_ENV: 'development', MAILOVER_DATA_DIR: dataDir },
+      undefined,
+      {
+        umask: 0o000,
+      },
+    );
+    try {
+      await whenLive(server);
+      const printed = server.stdout();
+      const key = {
+        id: /key id:\s+(\S+)/.exec(printed)![1],
+        secret: /secret:\s+(\S+)/.exec(printed)![1],
+      };
+      const sent = await signedRequest(
+        server.url,
+        'POST',
+        '/v1/emails',
+        JSON.parse(EMAIL),
+        {},
+        key,
+      );
+      expect(sent.status).toBe(202);
+      const eml = join(dataDir, 'outbox', `${sent.json.id}.eml`);
+      await eventually(async () => existsSync(eml));
+      const modes = Object.fromEntries(
+        [
+          dataDir,
+          join(dataDir, 'api-key.json'),
+          join(dataDir, 'mailover.db'),
+          join(dataDir, 'mailover.db-wal'),
+          join(dataDir, 'mailover.db-shm'),
+          join(dataDir, 'outbox'),
+          eml,
+        ].map((path) => [
+          path.slice(dataDir.length) || '/',
+          (statSync(path).mode & 0o777).toString(8),
+        ]),
+      );
+      expect(modes).toEqual({
+        '/': '700',
+        '/api-key.json': '600',
+        '/mailover.db': '600',
+        '/mailover.db-wal': '600',
+        '/mailover.db-shm': '600',
+        '/outbox': '700',
+        [`/outbox/${sent.json.id}.eml`]: '600',
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('in production, a key secret shorter than 32 characters stops the start, naming the key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mailover-short-'));
+    const config = join(dataDir, 'config.yaml');
+    writeFileSync(config, 'auth:\n  keys: [{ id: payments-app, secret: "${SHORT_SECRET}" }]\n');
+    const server = await spawnServer({
+      NODE_ENV: 'production',
+      MAILOVER_DATA_DIR: dataDir,
+      MAILOVER_CONFIG: config,
+      SHORT_SECRET: 'twenty-characters-ok',
+    });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toMatch(
+      /auth\.keys\[0\]\.secret: the secret of key "payments-app" is shorter than 32/,
+    );
+    expect(server.output()).not.toContain('twenty-characters-ok');
   });
 });
