@@ -1,8 +1,8 @@
 /**
  * The real application without request signing, for the "unsigned" figure: the same compiled
  * `createApp(config)` as dist/main.js (loaded from dist/), the same runtime settings, configuration, guards, rate
- * limit, store and worker, except that `RequestAuthenticator.authenticate` answers "the bench
- * key" at once: no HMAC, no body hash, no nonce claim. Mailover has no setting that turns
+ * limit, store and worker, except that `RequestAuthenticator.verify` and `.authenticate` answer
+ * "the bench key" at once: no HMAC, no body hash, no nonce claim. Mailover has no setting that turns
  * signing off (auth is mandatory on /v1/*), so this lives here, in the benchmark, and nowhere else.
  *
  *   MAILOVER_CONFIG=... MAILOVER_DATA_DIR=... PORT=... \
@@ -37,8 +37,11 @@ async function main(): Promise<void> {
   const key = app.get(KeyRing).get(process.env.BENCH_KEY_ID ?? '');
   if (!key) throw new Error('BENCH_KEY_ID must name a key of auth.keys');
   // The body parsers and both guards share this one instance, so every caller sees the stub.
-  const accepted = Promise.resolve({ ok: true as const, key });
-  app.get(RequestAuthenticator).authenticate = () => accepted;
+  const authenticator = app.get(RequestAuthenticator);
+  const verified = { ok: true as const, key };
+  const accepted = Promise.resolve(verified);
+  authenticator.verify = () => verified;
+  authenticator.authenticate = () => accepted;
   await app.listen(config.server.port, config.server.host);
 }
 

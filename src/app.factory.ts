@@ -8,6 +8,7 @@ import { installSignedBodyParsers } from './auth/signed-body.parsers';
 import { signatureSecurityScheme, swaggerSigningOptions } from './auth/swagger-signing';
 import type { AppConfig } from './config/config.schema';
 import { ProblemFilter } from './http/problem.filter';
+import { installSecurityHeaders } from './http/security-headers';
 import { AccessLog } from './logging/access-log';
 import { installHttpMetrics } from './metrics/http-metrics';
 import type { ProviderRegistry } from './providers/provider.registry';
@@ -49,6 +50,7 @@ export async function createApp(
   app.useLogger(app.get(Logger));
   app.get(AccessLog).install(app);
   installHttpMetrics(app);
+  installSecurityHeaders(app);
   app.useGlobalFilters(new ProblemFilter(config.server.bodyLimitBytes));
   installSignedBodyParsers(app);
 

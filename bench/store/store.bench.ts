@@ -29,6 +29,7 @@ function email(): NewEmail {
   const id = newId(now.getTime());
   return {
     id,
+    tenant: 'bench',
     message: {
       id,
       from: { email: 'billing@acme.test', name: 'Acme Billing' },

@@ -30,7 +30,11 @@ export class AuthGuard implements CanActivate {
         { requiredScope: scope },
       );
     }
-    setPrincipal(request, { keyId: auth.key.id, scopes: [...auth.key.scopes] });
+    setPrincipal(request, {
+      keyId: auth.key.id,
+      tenant: auth.key.tenant,
+      scopes: [...auth.key.scopes],
+    });
     return true;
   }
 }

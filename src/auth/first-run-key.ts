@@ -36,7 +36,7 @@ export function ensureApiKeys(config: AppConfig, print: (text: string) => void):
       secret: randomBytes(32).toString('base64url'),
       scopes: ['send', 'read', 'admin'],
     };
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     // 'wx': never overwrite a key another process just created.
     writeFileSync(file, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     print(

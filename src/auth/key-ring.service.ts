@@ -5,6 +5,8 @@ import { AuthConfig } from '../config/config.schema';
 /** An enabled API key as the rest of the server sees it (the secret stays inside the ring). */
 export interface ApiKey {
   id: string;
+  /** Whose emails the key creates and sees: `auth.keys[].tenant`, else the key's id. */
+  tenant: string;
   scopes: ReadonlySet<Scope>;
 }
 
@@ -17,7 +19,7 @@ export class KeyRing {
     for (const k of config.keys) {
       if (k.disabled) continue;
       this.#keys.set(k.id, {
-        key: { id: k.id, scopes: new Set(k.scopes) },
+        key: { id: k.id, tenant: k.tenant ?? k.id, scopes: new Set(k.scopes) },
         secret: k.secret.reveal(),
       });
     }

@@ -40,4 +40,15 @@ describe('MemoryNonceStore', () => {
     expect(await store.claim('a', 'n4', clock + 10_000)).toBe(true);
     expect(store.size).toBe(1);
   });
+
+  it('bounds each key on its own: one key full of live nonces leaves the others room', async () => {
+    const store = new MemoryNonceStore(3, now);
+    for (const n of ['n1', 'n2', 'n3']) await store.claim('greedy', n, clock + 10_000);
+    await expect(store.claim('greedy', 'n4', clock + 10_000)).rejects.toBeInstanceOf(
+      NonceStoreUnavailableError,
+    );
+    for (const n of ['n1', 'n2', 'n3'])
+      expect(await store.claim('other', n, clock + 10_000)).toBe(true);
+    expect(store.size).toBe(6);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Remembers each (key, nonce) pair until its signature's timestamp leaves the skew window, so a
- * captured request cannot be replayed. Two implementations: memory (one process) and Redis
- * (shared by replicas), chosen by `rateLimit.storage`.
+ * captured request cannot be replayed, not even after a restart or on another replica. The store
+ * (SQLite or PostgreSQL) by default, Redis with `rateLimit.storage: redis`; an in-memory one for
+ * the benchmarks.
  */
 export interface NonceStore {
   /**

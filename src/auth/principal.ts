@@ -3,6 +3,8 @@ import type { Scope } from './auth.decorators';
 /** Who signed the request; the auth guard puts it on the request. */
 export interface Principal {
   keyId: string;
+  /** The key's tenant: the emails it creates are theirs, and it sees only theirs (unless admin). */
+  tenant: string;
   scopes: Scope[];
 }
 

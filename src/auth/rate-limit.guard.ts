@@ -40,7 +40,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
-    const rule = await this.ruleFor(this.requestOf(props.context));
+    const rule = this.ruleFor(this.requestOf(props.context));
     try {
       return await super.handleRequest({
         ...props,
@@ -63,8 +63,10 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
-    const auth = await this.authenticator.authenticate(request as unknown as FastifyRequest);
-    return auth.ok ? `key:${auth.key.id}` : `ip:${(request as unknown as FastifyRequest).ip}`;
+    const verified = this.authenticator.verify(request as unknown as FastifyRequest);
+    return verified.ok
+      ? `key:${verified.key.id}`
+      : `ip:${(request as unknown as FastifyRequest).ip}`;
   }
 
   /** Not per route: the budget is the key's (or the address's) across the API. */
@@ -95,10 +97,12 @@ export class RateLimitGuard extends ThrottlerGuard {
     );
   }
 
-  private async ruleFor(request: FastifyRequest): Promise<RateLimitRule> {
-    const auth = await this.authenticator.authenticate(request);
-    if (!auth.ok) return this.limits.anonymous;
-    return this.limits.perKey[auth.key.id] ?? this.limits.default;
+  private ruleFor(request: FastifyRequest): RateLimitRule {
+    const verified = this.authenticator.verify(request);
+    if (!verified.ok) return this.limits.anonymous;
+    // Own properties only: a key named `constructor` or `__proto__` must not find Object's.
+    const perKey = this.limits.perKey;
+    return Object.hasOwn(perKey, verified.key.id) ? perKey[verified.key.id] : this.limits.default;
   }
 
   private requestOf(context: ExecutionContext): FastifyRequest {

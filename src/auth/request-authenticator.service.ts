@@ -2,12 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuthConfig } from '../config/config.schema';
 import { type VerificationFailure, verifyRequest } from '../domain/signing';
 import { type ApiKey, KeyRing } from './key-ring.service';
+import { LegacyUnsignedAccess } from './legacy-unsigned';
 import { NonceStore, NonceStoreUnavailableError } from './nonce.store';
 
 export type Authentication =
   | { ok: true; key: ApiKey }
   | { ok: false; failure: VerificationFailure | { ok: false; reason: 'replayed' } }
   | { ok: false; failure: { ok: false; reason: 'unavailable'; retryAfterSeconds: number } };
+
+/** The signature alone (no state): which key signed, and the nonce still to be claimed. */
+export type Verification =
+  | { ok: true; key: ApiKey; nonce?: { value: string; expiresAtMs: number } }
+  | { ok: false; failure: VerificationFailure };
 
 /**
  * What authentication reads from a request: Fastify's request, typed structurally (Nest bundles
@@ -16,6 +22,8 @@ export type Authentication =
 export interface SignedRequest {
   method: string;
   url: string;
+  /** The client address (honours X-Forwarded-For from trusted proxies only). */
+  ip?: string;
   headers: Record<string, string | string[] | undefined>;
   raw: { url?: string };
   body?: unknown;
@@ -35,30 +43,49 @@ export function isSignedPath(url: string): boolean {
 }
 
 /**
- * Authenticates a request once: the body parser calls it over the raw bytes before parsing,
- * the guards call it for bodyless requests, and every caller gets the same answer (a nonce is
- * claimed once per request).
+ * Authenticates a request in two steps, each once per request. `verify` checks the signature
+ * (pure, a few microseconds): the body parser calls it before parsing, the rate limit to pick
+ * the key's budget. `authenticate` then claims the nonce, and only the auth guard calls it, after
+ * the rate limit: a request refused 429 records no nonce, so a key cannot fill the replay cache
+ * faster than its budget allows.
  */
 @Injectable()
 export class RequestAuthenticator {
+  readonly #verified = new WeakMap<object, Verification>();
   readonly #results = new WeakMap<object, Promise<Authentication>>();
+  readonly #legacy?: LegacyUnsignedAccess;
 
   constructor(
     private readonly keys: KeyRing,
     @Inject(NonceStore) private readonly nonces: NonceStore,
     private readonly config: AuthConfig,
-  ) {}
+  ) {
+    if (config.legacyUnsigned) this.#legacy = new LegacyUnsignedAccess(config.legacyUnsigned);
+  }
+
+  verify(request: SignedRequest): Verification {
+    let result = this.#verified.get(request);
+    if (!result) {
+      result = this.check(request, Date.now());
+      this.#verified.set(request, result);
+    }
+    return result;
+  }
 
   authenticate(request: SignedRequest): Promise<Authentication> {
     let result = this.#results.get(request);
     if (!result) {
-      result = this.check(request, Date.now());
+      result = this.claim(this.verify(request));
       this.#results.set(request, result);
     }
     return result;
   }
 
-  private async check(request: SignedRequest, nowMs: number): Promise<Authentication> {
+  private check(request: SignedRequest, nowMs: number): Verification {
+    if (this.#legacy?.admits(request)) {
+      const key = this.keys.get(this.#legacy.config.key);
+      if (key) return { ok: true, key };
+    }
     const raw = request.rawBody;
     // A body that reached us without its raw bytes cannot be checked: refuse it.
     if (!Buffer.isBuffer(raw) && request.body !== undefined && request.body !== null) {
@@ -78,11 +105,22 @@ export class RequestAuthenticator {
       },
     );
     if (!verification.ok) return { ok: false, failure: verification };
-
     // The timestamp refuses a replay once it leaves the window; until then the nonce does.
     const expiresAtMs = (verification.timestamp + this.config.maxSkewSeconds + 1) * 1000;
+    return {
+      ok: true,
+      key: this.keys.get(verification.keyId)!,
+      nonce: { value: verification.nonce, expiresAtMs },
+    };
+  }
+
+  private async claim(verification: Verification): Promise<Authentication> {
+    if (!verification.ok) return verification;
+    const { key, nonce } = verification;
+    // No nonce: an unsigned legacy call admitted by its network (auth.legacyUnsigned).
+    if (!nonce) return { ok: true, key };
     try {
-      if (!(await this.nonces.claim(verification.keyId, verification.nonce, expiresAtMs))) {
+      if (!(await this.nonces.claim(key.id, nonce.value, nonce.expiresAtMs))) {
         return { ok: false, failure: { ok: false, reason: 'replayed' } };
       }
     } catch (e) {
@@ -92,6 +130,6 @@ export class RequestAuthenticator {
         failure: { ok: false, reason: 'unavailable', retryAfterSeconds: e.retryAfterSeconds },
       };
     }
-    return { ok: true, key: this.keys.get(verification.keyId)! };
+    return { ok: true, key };
   }
 }

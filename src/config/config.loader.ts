@@ -1,11 +1,14 @@
 import { distance } from 'fastest-levenshtein';
 import { readFileSync } from 'node:fs';
+import { BlockList } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import { parse, YAMLParseError } from 'yaml';
+import { addCidr } from '../domain/network';
+import { Secret } from '../domain/secret';
 import { ProviderRegistry } from '../providers/provider.registry';
-import { AppConfig, ProviderConfig, RateLimitRule } from './config.schema';
+import { AppConfig, ProviderConfig, type RateLimitConfig, RateLimitRule } from './config.schema';
 
 /** Every problem found in the configuration, one line each, naming the key path. */
 export class ConfigError extends Error {
@@ -48,13 +51,21 @@ export function loadConfig(
 
   const rawProviders = expanded.providers ?? [];
   expanded.providers = [];
+  // Key ids are data, not property names: class-transformer cannot take `constructor` as one.
+  const rateLimit = isMapping(expanded.rateLimit) ? { ...expanded.rateLimit } : undefined;
+  const perKey = rateLimit?.perKey;
+  if (rateLimit) {
+    delete rateLimit.perKey;
+    expanded.rateLimit = rateLimit;
+  }
   const config = plainToInstance(AppConfig, expanded, { exposeDefaultValues: true });
+  if (config.rateLimit) config.rateLimit.perKey = ownRecord(perKey) as RateLimitConfig['perKey'];
   for (const error of validateSync(config, { whitelist: true, forbidNonWhitelisted: true })) {
     collect(error, '', problems);
   }
   for (const [keyId, rule] of Object.entries(config.rateLimit?.perKey ?? {})) {
     const typed = plainToInstance(RateLimitRule, rule, { exposeDefaultValues: true });
-    config.rateLimit.perKey[keyId] = typed;
+    Object.defineProperty(config.rateLimit.perKey, keyId, { value: typed, enumerable: true });
     for (const error of validateSync(typed)) collect(error, `rateLimit.perKey.${keyId}`, problems);
   }
   config.providers = readProviders(rawProviders, registry, problems);
@@ -116,8 +127,24 @@ function overlay(
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(top)) {
     const current = out[key];
-    out[key] = isMapping(current) && isMapping(value) ? overlay(current, value) : value;
+    const merged = isMapping(current) && isMapping(value) ? overlay(current, value) : value;
+    // Defined, not assigned: a key named `__proto__` stays a key.
+    Object.defineProperty(out, key, {
+      value: merged,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
+  return out;
+}
+
+/** A copy with own properties only and no prototype, so any key (`__proto__` too) is plain data. */
+function ownRecord(value: unknown): Record<string, unknown> {
+  const out = Object.create(null) as Record<string, unknown>;
+  if (!isMapping(value)) return out;
+  for (const [key, v] of Object.entries(value))
+    Object.defineProperty(out, key, { value: v, enumerable: true, writable: true });
   return out;
 }
 
@@ -246,5 +273,32 @@ function checkAuth(config: AppConfig, problems: string[]): void {
     if (k.id && seen.has(k.id))
       problems.push(`auth.keys[${i}].id: duplicates another key's id "${k.id}"`);
     seen.add(k.id);
+    if (
+      config.environment === 'production' &&
+      k.secret instanceof Secret &&
+      !k.secret.isEmpty &&
+      k.secret.reveal().length < MIN_PRODUCTION_SECRET_LENGTH
+    ) {
+      problems.push(
+        `auth.keys[${i}].secret: the secret of key "${k.id}" is shorter than ${MIN_PRODUCTION_SECRET_LENGTH} characters; in production (NODE_ENV=production) use a random one of at least ${MIN_PRODUCTION_SECRET_LENGTH}`,
+      );
+    }
   });
+  const legacy = config.auth?.legacyUnsigned;
+  if (legacy) {
+    const key = (config.auth.keys ?? []).find((k) => k.id === legacy.key);
+    if (typeof legacy.key === 'string' && !key)
+      problems.push(`auth.legacyUnsigned.key: names no key of auth.keys ("${legacy.key}")`);
+    else if (key?.disabled)
+      problems.push(`auth.legacyUnsigned.key: the key "${legacy.key}" is disabled`);
+    (Array.isArray(legacy.allowFrom) ? legacy.allowFrom : []).forEach((cidr, i) => {
+      if (typeof cidr === 'string' && !addCidr(new BlockList(), cidr))
+        problems.push(
+          `auth.legacyUnsigned.allowFrom[${i}]: "${cidr}" is not an IP address or CIDR (like 10.0.0.0/8)`,
+        );
+    });
+  }
 }
+
+/** In production, a key secret shorter than this stops the start. */
+const MIN_PRODUCTION_SECRET_LENGTH = 32;

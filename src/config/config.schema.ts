@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayNotEmpty,
   ArrayUnique,
   IsArray,
   IsBoolean,
@@ -241,6 +242,25 @@ export class AuthKeyConfig {
   @Transform(toBool)
   @IsBoolean()
   disabled = false;
+
+  /** Whose emails the key creates and sees; keys of one tenant share them. Default: the key's id. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1 to 64 of [A-Za-z0-9_.-]' })
+  tenant?: string;
+}
+
+/** The original `POST /email` without a signature, from these networks, as if sent by `key`. */
+export class LegacyUnsignedConfig {
+  /** Addresses or CIDRs (10.0.0.0/8, 127.0.0.1, fd00::/8); the narrower the better. */
+  @IsArray()
+  @ArrayNotEmpty({ message: 'must list at least one network' })
+  @IsString({ each: true })
+  allowFrom!: string[];
+
+  /** The id of a key in auth.keys: its tenant, scopes and rate limit apply. */
+  @IsString({ message: 'must be set' })
+  key!: string;
 }
 
 export class AuthConfig {
@@ -254,6 +274,12 @@ export class AuthConfig {
   @Min(1)
   @Max(3600)
   maxSkewSeconds = 300;
+
+  /** Absent by default: every route needs a signature. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LegacyUnsignedConfig)
+  legacyUnsigned?: LegacyUnsignedConfig;
 }
 
 export class RateLimitRule {
@@ -309,6 +335,12 @@ export class LimitsConfig {
   @IsInt()
   @Min(0)
   maxHeaders = 50;
+
+  /** `Prefer: wait` requests one key may hold open at once; beyond it they answer at once (202). */
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  maxWaitsPerKey = 10;
 }
 
 export class LoggingConfig {

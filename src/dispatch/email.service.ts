@@ -60,6 +60,7 @@ export class EmailService {
   /** Stores the email durably (answers once committed), or replays an earlier answer for the same Idempotency-Key. */
   async accept(
     request: SendRequest,
+    tenant: string,
     idempotency?: IdempotencyClaim,
     now = new Date(),
   ): Promise<Accepted> {
@@ -83,6 +84,7 @@ export class EmailService {
       result = await this.store.create(
         {
           id,
+          tenant,
           message: { ...request.message, id },
           providers: request.providers,
           sendAt,
@@ -111,9 +113,17 @@ export class EmailService {
     return { email: result.email, status, replayed: false };
   }
 
-  async get(id: string): Promise<{ email: EmailRecord; attempts: AttemptRecord[] }> {
+  /**
+   * `tenant` limits what is found to that tenant's emails (undefined: every tenant's, for admin
+   * keys); another tenant's email answers exactly as one that does not exist.
+   */
+  async get(
+    id: string,
+    tenant: string | undefined,
+  ): Promise<{ email: EmailRecord; attempts: AttemptRecord[] }> {
     const email = await this.store.get(id);
-    if (!email) throw new NotFoundError(`no email with id ${id}`);
+    if (!email || (tenant !== undefined && email.tenant !== tenant))
+      throw new NotFoundError(`no email with id ${id}`);
     return { email, attempts: await this.store.attempts(id) };
   }
 
@@ -121,8 +131,8 @@ export class EmailService {
     return this.store.list(filter);
   }
 
-  async cancel(id: string): Promise<EmailRecord> {
-    const email = await this.store.cancel(id, new Date());
+  async cancel(id: string, tenant: string | undefined): Promise<EmailRecord> {
+    const email = await this.store.cancel(id, new Date(), tenant);
     if (!email) throw new NotFoundError(`no email with id ${id}`);
     if (email.status !== 'cancelled')
       throw new ConflictError(

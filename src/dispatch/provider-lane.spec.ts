@@ -19,9 +19,9 @@ function lane(
     halfOpenAfterMs: 5000,
     ...breaker,
   });
-  const l = new ProviderLane(provider, config as ProviderConfig, breakerConfig, (c) =>
-    transitions.push(c),
-  );
+  const l = new ProviderLane(provider, config as ProviderConfig, breakerConfig, {
+    onCircuitChange: (c) => transitions.push(c),
+  });
   return { lane: l, provider };
 }
 

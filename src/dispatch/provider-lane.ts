@@ -16,6 +16,7 @@ import type { BreakerConfig, ProviderConfig } from '../config/config.schema';
 import type { OutboundEmail } from '../domain/email';
 import type { EmailProvider, SendReceipt } from '../domain/provider';
 import { ProviderError } from '../domain/provider-error';
+import { Redactor } from '../domain/redact';
 import { StuckDetector } from './stuck-detector';
 
 export type CircuitName = 'closed' | 'open' | 'half-open';
@@ -34,6 +35,7 @@ export interface LaneStats {
   /** Share of successes among the last outcomes (null before any). */
   recentSuccessRate: number | null;
   recentOutcomes: number;
+  /** The message is redacted of every configured credential; health shows only kind and time. */
   lastError: { kind: string; message: string; at: string } | null;
   lastSuccessAt: string | null;
 }
@@ -52,6 +54,15 @@ export class LaneUnavailableError extends Error {
           : 'provider not answering (sends in flight far beyond its usual latency)',
     );
   }
+}
+
+export interface LaneOptions {
+  /** Told every change of the circuit (metrics, logs). */
+  onCircuitChange?: (circuit: CircuitName) => void;
+  /** Cleans the provider's error text of our credentials. */
+  redactor?: Redactor;
+  /** The clock (tests pass a fake one). */
+  now?: () => number;
 }
 
 export interface LaneSendOptions {
@@ -90,6 +101,8 @@ export class ProviderLane {
   private readonly limit: BulkheadPolicy;
   private readonly deadline: TimeoutPolicy;
   private readonly stuck: StuckDetector;
+  private readonly now: () => number;
+  private readonly redactor: Redactor;
   private readonly outcomes: boolean[] = [];
   private lastError: LaneStats['lastError'] = null;
   private lastSuccessAt: string | null = null;
@@ -98,10 +111,12 @@ export class ProviderLane {
     readonly provider: EmailProvider,
     readonly config: ProviderConfig,
     breakerConfig: BreakerConfig,
-    onCircuitChange: (circuit: CircuitName) => void = () => undefined,
-    private readonly now: () => number = Date.now,
+    options: LaneOptions = {},
   ) {
     this.id = provider.id;
+    this.now = options.now ?? Date.now;
+    this.redactor = options.redactor ?? new Redactor([]);
+    const onCircuitChange = options.onCircuitChange;
     this.breaker = circuitBreaker(
       handleWhen(
         (e) => e instanceof ProviderError && e.kind !== 'permanent' && e.details.code !== NO_SLOT,
@@ -111,7 +126,7 @@ export class ProviderLane {
         breaker: new ConsecutiveBreaker(breakerConfig.consecutiveFailures),
       },
     );
-    this.breaker.onStateChange(() => onCircuitChange(this.circuit));
+    if (onCircuitChange) this.breaker.onStateChange(() => onCircuitChange(this.circuit));
     this.limit = bulkhead(config.concurrency, Number.MAX_SAFE_INTEGER);
     this.deadline = timeout(config.timeoutMs + DEADLINE_MARGIN_MS, {
       strategy: TimeoutStrategy.Aggressive,
@@ -123,7 +138,7 @@ export class ProviderLane {
         slowCallMinMs: breakerConfig.slowCallMinMs,
         slowCallMaxMs: config.timeoutMs,
       },
-      now,
+      this.now,
     );
   }
 
@@ -192,13 +207,18 @@ export class ProviderLane {
       return receipt;
     } catch (e) {
       if (e instanceof BrokenCircuitError) throw new LaneUnavailableError('circuit-open');
+      // Provider text can echo our request (an Authorization header): redacted before anything
+      // stores, logs or shows it.
       const error =
         e instanceof ProviderError
-          ? e
+          ? new ProviderError(e.providerId, e.kind, this.redactor.redact(e.message), {
+              ...e.details,
+              code: this.redactor.redact(e.details.code),
+            })
           : new ProviderError(
               this.id,
               'ambiguous',
-              `adapter error: ${(e as Error)?.message ?? String(e)}`,
+              this.redactor.redact(`adapter error: ${(e as Error)?.message ?? String(e)}`),
             );
       if (error.kind !== 'permanent' && error.details.code !== NO_SLOT) this.record(false);
       this.lastError = {

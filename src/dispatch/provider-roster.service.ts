@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { AppConfig } from '../config/config.schema';
+import { AppConfig, type ProviderConfig } from '../config/config.schema';
+import { type Credential, Redactor } from '../domain/redact';
+import { Secret } from '../domain/secret';
 import type { EmailProvider, ProviderCapabilities, ProviderType } from '../domain/provider';
 import { NotFoundError } from '../domain/errors';
 import { MetricsService } from '../metrics/metrics.service';
@@ -35,14 +37,19 @@ export class ProviderRoster implements OnModuleInit {
     metrics: MetricsService,
   ) {
     const configs = new Map(config.providers.map((p) => [p.id, p]));
+    // Every provider's credentials, in every lane: one provider's error may quote another's.
+    const redactor = new Redactor(config.providers.flatMap(credentialsOf));
     this.lanes = new Map(
       providers.map((p) => [
         p.id,
-        new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker, (circuit) => {
-          metrics.breakerTransitions.inc({ provider: p.id, state: circuit });
-          const line = { provider: p.id, circuit };
-          if (circuit === 'closed') this.logger.log(line, 'circuit closed: provider back in use');
-          else this.logger.warn(line, `circuit ${circuit}`);
+        new ProviderLane(p, configs.get(p.id)!, config.dispatch.breaker, {
+          redactor,
+          onCircuitChange: (circuit) => {
+            metrics.breakerTransitions.inc({ provider: p.id, state: circuit });
+            const line = { provider: p.id, circuit };
+            if (circuit === 'closed') this.logger.log(line, 'circuit closed: provider back in use');
+            else this.logger.warn(line, `circuit ${circuit}`);
+          },
         }),
       ]),
     );
@@ -100,4 +107,17 @@ export class ProviderRoster implements OnModuleInit {
       ...lane.stats(),
     };
   }
+}
+
+/** The secrets of one provider's configuration, with the user name they go with. */
+/**
+ * Every credential in a provider's settings, whatever its type: each `Secret`, paired with the
+ * `user` setting where there is one (SMTP AUTH, HTTP Basic).
+ */
+function credentialsOf(p: ProviderConfig): Credential[] {
+  const settings = p as unknown as Record<string, unknown>;
+  const user = typeof settings.user === 'string' ? settings.user : undefined;
+  return Object.values(settings).flatMap((value) =>
+    value instanceof Secret && !value.isEmpty ? [{ secret: value.reveal(), user }] : [],
+  );
 }

@@ -47,7 +47,8 @@ export class HealthController {
       circuit: p.circuit,
       recentSuccessRate: p.recentSuccessRate,
       recentOutcomes: p.recentOutcomes,
-      lastError: p.lastError,
+      // States only: a provider's error text may quote what we sent it.
+      lastError: p.lastError && { kind: p.lastError.kind, at: p.lastError.at },
       lastSuccessAt: p.lastSuccessAt,
     }));
     const up = providers.filter((p) => p.status === 'up').length;

@@ -9,12 +9,14 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/auth.decorators';
+import { principalOf } from '../auth/principal';
 import { EmailService } from '../dispatch/email.service';
 import { parseLegacyRequest, parseSendRequest } from '../domain/send-request';
 import { AcceptedView, EmailPageView, EmailView, emailView } from './email.view';
 import { LegacyEmailDto, ListEmailsQuery, SendEmailDto } from './send-email.dto';
 import { answerSubmission } from './submission';
 import { queryValidation } from './validation.pipe';
+import { WaitSlots } from './wait-slots';
 
 const SUBMIT_HEADERS = [
   ApiHeader({
@@ -32,7 +34,10 @@ const SUBMIT_HEADERS = [
 @ApiTags('emails')
 @Controller()
 export class EmailsController {
-  constructor(private readonly emails: EmailService) {}
+  constructor(
+    private readonly emails: EmailService,
+    private readonly waits: WaitSlots,
+  ) {}
 
   @Post('v1/emails')
   @RequireScope('send')
@@ -45,7 +50,13 @@ export class EmailsController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return answerSubmission(this.emails, parseSendRequest(body, this.emails.rules()), req, reply);
+    return answerSubmission(
+      this.emails,
+      this.waits,
+      parseSendRequest(body, this.emails.rules()),
+      req,
+      reply,
+    );
   }
 
   /** The original service's call: form or JSON `to, to_name, from, from_name, subject, body`. */
@@ -61,23 +72,33 @@ export class EmailsController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return answerSubmission(this.emails, parseLegacyRequest(body, this.emails.rules()), req, reply);
+    return answerSubmission(
+      this.emails,
+      this.waits,
+      parseLegacyRequest(body, this.emails.rules()),
+      req,
+      reply,
+    );
   }
 
   @Get('v1/emails/:id')
   @RequireScope('read')
   @ApiOkResponse({ type: EmailView })
-  async get(@Param('id') id: string): Promise<EmailView> {
-    const { email, attempts } = await this.emails.get(id);
+  async get(@Param('id') id: string, @Req() req: FastifyRequest): Promise<EmailView> {
+    const { email, attempts } = await this.emails.get(id, visibleTenant(req));
     return emailView(email, attempts);
   }
 
   @Get('v1/emails')
   @RequireScope('read')
   @ApiOkResponse({ type: EmailPageView })
-  async list(@Query(queryValidation) q: ListEmailsQuery): Promise<EmailPageView> {
+  async list(
+    @Query(queryValidation) q: ListEmailsQuery,
+    @Req() req: FastifyRequest,
+  ): Promise<EmailPageView> {
     const limit = q.limit ?? 50;
     const items = await this.emails.list({
+      tenant: visibleTenant(req),
       status: q.status,
       recipient: q.recipient,
       provider: q.provider,
@@ -95,8 +116,24 @@ export class EmailsController {
 
   @Delete('v1/emails/:id')
   @RequireScope('send')
-  @ApiOkResponse({ type: EmailView, description: 'Cancelled; 409 once sending has begun' })
-  async cancel(@Param('id') id: string): Promise<EmailView> {
-    return emailView(await this.emails.cancel(id));
+  @ApiOkResponse({
+    type: EmailView,
+    description:
+      'Cancelled; 409 once sending has begun. A key without the read scope gets only id and status.',
+  })
+  async cancel(
+    @Param('id') id: string,
+    @Req() req: FastifyRequest,
+  ): Promise<EmailView | AcceptedView> {
+    const email = await this.emails.cancel(id, visibleTenant(req));
+    // A send-only key may cancel its tenant's emails, not read them.
+    if (!principalOf(req)!.scopes.includes('read')) return { id: email.id, status: email.status };
+    return emailView(email);
   }
+}
+
+/** The tenant whose emails the caller sees: its key's, or every tenant's (undefined) for admin keys. */
+function visibleTenant(req: FastifyRequest): string | undefined {
+  const principal = principalOf(req)!;
+  return principal.scopes.includes('admin') ? undefined : principal.tenant;
 }

@@ -4,6 +4,7 @@ import { DispatchModule } from '../dispatch/dispatch.module';
 import { EmailsController } from './emails.controller';
 import { MetricsController } from './metrics.controller';
 import { ProvidersController } from './providers.controller';
+import { WaitSlots } from './wait-slots';
 
 /** The REST API: thin controllers over dispatch. A worker-only process serves metrics alone. */
 @Module({})
@@ -16,6 +17,7 @@ export class HttpModule {
         role === 'worker'
           ? [MetricsController]
           : [EmailsController, ProvidersController, MetricsController],
+      providers: [WaitSlots],
     };
   }
 }

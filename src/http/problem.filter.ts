@@ -42,7 +42,10 @@ export class ProblemException extends HttpException {
   }
 }
 
-/** Turns every error into application/problem+json; 5xx details never leave the process. */
+/**
+ * Turns every error into application/problem+json; 5xx details never leave the process, only
+ * the request id (`requestId`) that finds them in the log.
+ */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
@@ -56,6 +59,8 @@ export class ProblemFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const { problem, headers } = this.toProblem(error);
     problem.instance = request?.url?.split('?')[0];
+    // The X-Request-Id header too: the id of the log line that tells what went wrong.
+    if (problem.status >= 500 && request?.id) problem.requestId = String(request.id);
     if (error instanceof ProblemException && problem.status >= 500) {
       // An answer we chose (a dependency is down): worth a warning, not a stack trace.
       this.logger.warn(

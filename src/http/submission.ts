@@ -6,6 +6,7 @@ import type { SendRequest } from '../domain/send-request';
 import type { EmailService } from '../dispatch/email.service';
 import { FINAL_STATUSES } from '../store/email.store';
 import { emailView, type AcceptedView, type EmailView } from './email.view';
+import type { WaitSlots } from './wait-slots';
 
 const MAX_WAIT_SECONDS = 30;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -17,10 +18,12 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  */
 export async function answerSubmission(
   emails: EmailService,
+  waits: WaitSlots,
   request: SendRequest,
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<AcceptedView | EmailView> {
+  const principal = principalOf(req)!;
   const key = req.headers['idempotency-key'];
   let claim;
   if (key !== undefined) {
@@ -35,9 +38,9 @@ export async function answerSubmission(
       .update(`${req.method} ${req.url.split('?')[0]}\n`)
       .update(raw)
       .digest('hex');
-    claim = { scope: principalOf(req)?.keyId ?? '-', key, requestHash };
+    claim = { scope: principal.tenant, key, requestHash };
   }
-  const accepted = await emails.accept(request, claim);
+  const accepted = await emails.accept(request, principal.tenant, claim);
   const id = accepted.email.id;
   void reply.header('Location', `/v1/emails/${id}`);
   if (accepted.replayed) {
@@ -45,16 +48,22 @@ export async function answerSubmission(
     return { id, status: accepted.status };
   }
   const wait = preferWait(req.headers.prefer);
-  if (wait !== undefined) {
-    void reply.header('Preference-Applied', `wait=${wait}`);
-    const final = await emails.waitForFinal(id, wait);
-    if (final && FINAL_STATUSES.has(final.status)) {
-      const { attempts } = await emails.get(id);
-      void reply.status(200);
-      return emailView(final, attempts);
+  // Past the key's bound of held requests, the preference is ignored (RFC 7240 allows it).
+  const release = wait === undefined ? undefined : waits.take(principal.keyId);
+  if (wait !== undefined && release) {
+    try {
+      void reply.header('Preference-Applied', `wait=${wait}`);
+      const final = await emails.waitForFinal(id, wait);
+      if (final && FINAL_STATUSES.has(final.status)) {
+        const { attempts } = await emails.get(id, principal.tenant);
+        void reply.status(200);
+        return emailView(final, attempts);
+      }
+      void reply.status(202);
+      return { id, status: final?.status ?? accepted.status };
+    } finally {
+      release();
     }
-    void reply.status(202);
-    return { id, status: final?.status ?? accepted.status };
   }
   void reply.status(202);
   return { id, status: accepted.status };

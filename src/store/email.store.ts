@@ -7,6 +7,8 @@ export const FINAL_STATUSES: ReadonlySet<EmailStatus> = new Set(['sent', 'failed
 /** One stored email and where it is in its life. */
 export interface EmailRecord {
   id: string;
+  /** The tenant of the key that created it. */
+  tenant: string;
   status: EmailStatus;
   message: OutboundEmail;
   /** Restricts the route to these provider ids (from the request), or null for all. */
@@ -53,6 +55,8 @@ export interface AttemptRecord {
 
 export interface NewEmail {
   id: string;
+  /** The tenant of the key that sends it. */
+  tenant: string;
   message: OutboundEmail;
   providers: string[] | null;
   sendAt: Date | null;
@@ -69,7 +73,7 @@ export interface NewEmail {
 }
 
 export interface IdempotencyClaim {
-  /** The caller's scope (the API key id), so two clients' keys never collide. */
+  /** The caller's tenant, so two applications' keys never collide. */
   scope: string;
   key: string;
   /** SHA-256 of the request (method, path, body): the same key with another body is refused. */
@@ -84,6 +88,8 @@ export type CreateResult =
   | { kind: 'mismatch' };
 
 export interface EmailFilter {
+  /** Only this tenant's emails; undefined: every tenant's (admin keys). */
+  tenant?: string;
   status?: EmailStatus;
   /** Any of to, cc or bcc, case-insensitive exact address. */
   recipient?: string;
@@ -129,9 +135,10 @@ export interface EmailStore {
   list(filter: EmailFilter): Promise<EmailRecord[]>;
   /**
    * queued/scheduled -> cancelled. Answers the record after the change, `undefined` when there
-   * is no such email, or the unchanged record when its status does not allow cancelling.
+   * is no such email (in `tenant`, when given), or the unchanged record when its status does
+   * not allow cancelling.
    */
-  cancel(id: string, now: Date): Promise<EmailRecord | undefined>;
+  cancel(id: string, now: Date, tenant?: string): Promise<EmailRecord | undefined>;
 
   /**
    * Takes up to `limit` emails that are due (queued or scheduled with dueAt <= now) or whose
@@ -171,6 +178,14 @@ export interface EmailStore {
   /** Operator switches that survive restarts. */
   disabledProviders(): Promise<Set<string>>;
   setProviderDisabled(providerId: string, disabled: boolean, now: Date): Promise<void>;
+
+  /**
+   * Records a signed request's nonce for the key unless it is already there and unexpired; true
+   * when it is new. Durable when it resolves (through the group commit), seen by every instance.
+   */
+  claimNonce(keyId: string, nonce: string, expiresAt: Date, now: Date): Promise<boolean>;
+  /** Forgets nonces that expired before `before`; answers how many. */
+  purgeNonces(before: Date): Promise<number>;
 
   /** Forgets idempotency keys created before `before`; answers how many. */
   purgeIdempotencyKeys(before: Date): Promise<number>;

@@ -51,7 +51,9 @@ type WriteOp =
       attempts: AttemptRecord[];
       now: Date;
     }
-  | ClaimOp;
+  | ClaimOp
+  | NonceOp;
+type NonceOp = { kind: 'nonce'; keyId: string; nonce: string; expiresAt: number; now: number };
 type ClaimOp = { kind: 'claim'; owner: string; at: number; leaseMs: number; limit: number };
 type WriteResult = CreateResult | boolean | EmailRecord[];
 
@@ -174,6 +176,7 @@ export class KyselyEmailStore implements EmailStore {
 
   async list(filter: EmailFilter): Promise<EmailRecord[]> {
     let query = this.db.selectFrom('emails').selectAll();
+    if (filter.tenant !== undefined) query = query.where('tenant', '=', filter.tenant);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.provider) query = query.where('provider_id', '=', filter.provider);
     if (filter.since) query = query.where('created_at', '>=', filter.since.getTime());
@@ -195,17 +198,36 @@ export class KyselyEmailStore implements EmailStore {
     return rows.map(toRecord);
   }
 
-  async cancel(id: string, now: Date): Promise<EmailRecord | undefined> {
-    const row = await this.inTransaction((trx) =>
-      trx
+  async cancel(id: string, now: Date, tenant?: string): Promise<EmailRecord | undefined> {
+    const row = await this.inTransaction((trx) => {
+      let update = trx
         .updateTable('emails')
         .set({ status: 'cancelled', updated_at: now.getTime() })
         .where('id', '=', id)
-        .where('status', 'in', ['queued', 'scheduled'])
-        .returningAll()
-        .executeTakeFirst(),
+        .where('status', 'in', ['queued', 'scheduled']);
+      if (tenant !== undefined) update = update.where('tenant', '=', tenant);
+      return update.returningAll().executeTakeFirst();
+    });
+    if (row) return toRecord(row);
+    const current = await this.get(id);
+    return current && (tenant === undefined || current.tenant === tenant) ? current : undefined;
+  }
+
+  claimNonce(keyId: string, nonce: string, expiresAt: Date, now: Date): Promise<boolean> {
+    return this.submit({
+      kind: 'nonce',
+      keyId,
+      nonce,
+      expiresAt: expiresAt.getTime(),
+      now: now.getTime(),
+    }) as Promise<boolean>;
+  }
+
+  async purgeNonces(before: Date): Promise<number> {
+    const result = await this.inTransaction((trx) =>
+      trx.deleteFrom('nonces').where('expires_at', '<', before.getTime()).executeTakeFirst(),
     );
-    return row ? toRecord(row) : this.get(id);
+    return Number(result.numDeletedRows);
   }
 
   /**
@@ -403,11 +425,14 @@ export class KyselyEmailStore implements EmailStore {
     const creates: Array<{ index: number; email: NewEmail; idempotency?: IdempotencyClaim }> = [];
     const finishes: Array<Extract<WriteOp, { kind: 'finish' }> & { index: number }> = [];
     const claims: Array<ClaimOp & { index: number }> = [];
+    const nonces: Array<NonceOp & { index: number }> = [];
     ops.forEach((op, index) => {
       if (op.kind === 'create') creates.push({ ...op, index });
       else if (op.kind === 'finish') finishes.push({ ...op, index });
+      else if (op.kind === 'nonce') nonces.push({ ...op, index });
       else claims.push({ ...op, index });
     });
+    if (nonces.length > 0) await this.claimNonces(trx, nonces, results);
 
     // Idempotency: the first insert of a (scope, key) wins; the others read the winner's row.
     const keyed = creates.filter((c) => c.idempotency);
@@ -482,6 +507,42 @@ export class KyselyEmailStore implements EmailStore {
     return results;
   }
 
+  /**
+   * Inserts the nonces set-wise; a row already there counts as taken unless it has expired (then
+   * it is taken over). Within one batch, the first op of a pair wins.
+   */
+  private async claimNonces(
+    trx: Db,
+    ops: Array<NonceOp & { index: number }>,
+    results: WriteResult[],
+  ): Promise<void> {
+    const first = new Map<string, NonceOp & { index: number }>();
+    for (const op of ops) {
+      const id = keyOf(op.keyId, op.nonce);
+      if (first.has(id)) results[op.index] = false;
+      else first.set(id, op);
+    }
+    // A stable order across concurrent batches avoids lock-order deadlocks on PostgreSQL.
+    const rows = [...first.values()].sort((a, b) => cmp(a.keyId, b.keyId) || cmp(a.nonce, b.nonce));
+    const now = Math.min(...rows.map((r) => r.now));
+    const won = new Set<string>();
+    for (const chunk of chunks(rows, () => 1, ROWS_PER_INSERT, Infinity)) {
+      const inserted = await trx
+        .insertInto('nonces')
+        .values(chunk.map((r) => ({ key_id: r.keyId, nonce: r.nonce, expires_at: r.expiresAt })))
+        .onConflict((oc) =>
+          oc
+            .columns(['key_id', 'nonce'])
+            .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') }))
+            .where('nonces.expires_at', '<=', now),
+        )
+        .returning(['key_id', 'nonce'])
+        .execute();
+      for (const r of inserted) won.add(keyOf(r.key_id, r.nonce));
+    }
+    for (const [id, op] of first) results[op.index] = won.has(id);
+  }
+
   /** Leases up to `limit` emails to `owner`: expired leases first, then due emails; oldest first. */
   private async claimIn(trx: Db, { owner, at, leaseMs, limit }: ClaimOp): Promise<EmailRecord[]> {
     const take = (ids: SelectQueryBuilder<StoreTables, 'emails', { id: string }>) =>
@@ -513,6 +574,7 @@ export class KyselyEmailStore implements EmailStore {
     if (emails.length === 0) return;
     const rows: Array<Insertable<EmailsTable>> = emails.map((e) => ({
       id: e.id,
+      tenant: e.tenant,
       status: e.lease ? 'sending' : e.status,
       message: encodeMessage(e.message),
       providers: e.providers === null ? null : JSON.stringify(e.providers),
@@ -696,6 +758,7 @@ export function decodeMessage(json: string): OutboundEmail {
 function newRecord(e: NewEmail): EmailRecord {
   return {
     id: e.id,
+    tenant: e.tenant,
     status: e.lease ? 'sending' : e.status,
     message: e.message,
     providers: e.providers,
@@ -713,6 +776,7 @@ function newRecord(e: NewEmail): EmailRecord {
 function toRecord(row: EmailRow): EmailRecord {
   return {
     id: row.id,
+    tenant: row.tenant,
     status: row.status,
     message: decodeMessage(row.message),
     providers: row.providers === null ? null : (JSON.parse(row.providers) as string[]),

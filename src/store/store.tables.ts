@@ -6,6 +6,8 @@ import type { AttemptOutcome, EmailStatus } from './email.store';
  */
 export interface EmailsTable {
   id: string;
+  /** The tenant of the key that created it ('' before tenancy: admin keys only). */
+  tenant: string;
   status: EmailStatus;
   /** OutboundEmail as JSON, attachment bytes as base64. */
   message: string;
@@ -64,6 +66,13 @@ export interface ProviderSwitchesTable {
   updated_at: number;
 }
 
+/** Nonces of signed requests, until `expires_at` (epoch ms). */
+export interface NoncesTable {
+  key_id: string;
+  nonce: string;
+  expires_at: number;
+}
+
 export interface StoreTables {
   emails: EmailsTable;
   email_recipients: EmailRecipientsTable;
@@ -71,4 +80,5 @@ export interface StoreTables {
   attempts: AttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
   provider_switches: ProviderSwitchesTable;
+  nonces: NoncesTable;
 }

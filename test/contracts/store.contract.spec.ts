@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { Client } from 'pg';
 import { ConfigModule } from '../../src/config/config.module';
 import { AppConfig } from '../../src/config/config.schema';
@@ -21,6 +21,7 @@ import {
 import { claimScan, type KyselyEmailStore } from '../../src/store/kysely-email.store';
 import { PostgresEmailStore } from '../../src/store/postgres/postgres.store';
 import { SQLITE, SqliteEmailStore } from '../../src/store/sqlite/sqlite.store';
+import { migrationProvider } from '../../src/store/migrations/migrations';
 import type { StoreTables } from '../../src/store/store.tables';
 import { StoreModule } from '../../src/store/store.module';
 import { PIXEL_PNG, RECEIPT_BYTES, sampleEmail } from './sample-email';
@@ -102,6 +103,7 @@ function draft(
   const { message, ...rest } = patch;
   return {
     id,
+    tenant: 'tenant-a',
     message: sampleEmail({ id, ...message }),
     providers: null,
     sendAt: null,
@@ -204,6 +206,7 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
         });
         const expected: EmailRecord = {
           id: email.id,
+          tenant: 'tenant-a',
           status: 'scheduled',
           message: sampleEmail({ id: email.id }),
           providers: ['mailgun', 'ses'],
@@ -913,6 +916,98 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
         const reopened = open();
         await reopened.migrate();
         expect(await reopened.disabledProviders()).toEqual(new Set(['mailgun']));
+      });
+    });
+
+    describe('tenants', () => {
+      it('keeps the tenant of each email, lists one tenant or all, and cancels only within one', async () => {
+        const mine = draft(0, { status: 'scheduled', sendAt: at(HOUR), dueAt: at(HOUR) });
+        const theirs = draft(1, {
+          tenant: 'tenant-b',
+          status: 'scheduled',
+          sendAt: at(HOUR),
+          dueAt: at(HOUR),
+        });
+        await store.create(mine);
+        await store.create(theirs);
+        expect(await store.get(theirs.id)).toMatchObject({ tenant: 'tenant-b' });
+        expect(ids(await store.list({ tenant: 'tenant-a', limit: 10 }))).toEqual([mine.id]);
+        expect(ids(await store.list({ tenant: 'tenant-b', limit: 10 }))).toEqual([theirs.id]);
+        expect(ids(await store.list({ tenant: 'nobody', limit: 10 }))).toEqual([]);
+        expect(ids(await store.list({ limit: 10 }))).toEqual([theirs.id, mine.id]);
+
+        // Another tenant's cancel finds nothing and changes nothing.
+        expect(await store.cancel(theirs.id, at(10), 'tenant-a')).toBeUndefined();
+        expect(await store.get(theirs.id)).toMatchObject({ status: 'scheduled' });
+        expect(await store.cancel(theirs.id, at(11), 'tenant-b')).toMatchObject({
+          status: 'cancelled',
+        });
+        expect(await store.cancel(mine.id, at(12))).toMatchObject({ status: 'cancelled' });
+        // Already cancelled: the record as it is, to its own tenant only.
+        expect(await store.cancel(mine.id, at(13), 'tenant-a')).toMatchObject({
+          status: 'cancelled',
+        });
+        expect(await store.cancel(mine.id, at(13), 'tenant-b')).toBeUndefined();
+      });
+
+      it('gives emails stored before tenancy the empty tenant', async () => {
+        storage = await harness.storage();
+        const old = open();
+        const db = old['db'];
+        const migrator = new Migrator({ db, provider: migrationProvider });
+        expect((await migrator.migrateTo('0002-nonces')).error).toBeUndefined();
+        const id = newId(T0);
+        await sql`insert into emails (id, status, message, due_at, created_at, updated_at)
+          values (${id}, 'queued', ${JSON.stringify({ ...sampleEmail({ id }), attachments: [] })},
+          ${T0}, ${T0}, ${T0})`.execute(db);
+        await old.migrate();
+        expect(await old.get(id)).toMatchObject({ id, tenant: '' });
+        expect(ids(await old.list({ tenant: '', limit: 10 }))).toEqual([id]);
+      });
+    });
+
+    describe('nonces', () => {
+      const nonce = (k: string, n: string, expires = at(MINUTE), now = at(0)) =>
+        store.claimNonce(k, n, expires, now);
+
+      it('accepts a nonce once per key until it expires, then again', async () => {
+        expect(await nonce('key-a', 'nonce-1')).toBe(true);
+        expect(await nonce('key-a', 'nonce-1')).toBe(false);
+        expect(await nonce('key-b', 'nonce-1')).toBe(true);
+        expect(await nonce('key-a', 'nonce-1', at(2 * MINUTE), at(MINUTE - 1))).toBe(false);
+        // Past its expiry (not yet purged), the row is taken over.
+        expect(await nonce('key-a', 'nonce-1', at(2 * MINUTE), at(MINUTE))).toBe(true);
+        expect(await nonce('key-a', 'nonce-1', at(3 * MINUTE), at(MINUTE + 1))).toBe(false);
+      });
+
+      it('lets exactly one of 50 concurrent claims of one nonce win', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => nonce('key-a', 'contested')),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('remembers nonces across reopening the store (a restart)', async () => {
+        expect(await nonce('key-a', 'before-restart')).toBe(true);
+        await store.close();
+        const reopened = open();
+        await reopened.migrate();
+        expect(await reopened.claimNonce('key-a', 'before-restart', at(MINUTE), at(1))).toBe(false);
+      });
+
+      itWithConcurrentInstances('refuses on one instance a nonce claimed on another', async () => {
+        const other = open();
+        await other.migrate();
+        expect(await nonce('key-a', 'shared')).toBe(true);
+        expect(await other.claimNonce('key-a', 'shared', at(MINUTE), at(1))).toBe(false);
+      });
+
+      it('purges expired nonces only', async () => {
+        await nonce('key-a', 'short', at(MINUTE));
+        await nonce('key-a', 'long', at(HOUR));
+        expect(await store.purgeNonces(at(MINUTE))).toBe(0);
+        expect(await store.purgeNonces(at(MINUTE + 1))).toBe(1);
+        expect(await nonce('key-a', 'long', at(2 * HOUR), at(MINUTE + 2))).toBe(false);
       });
     });
 

@@ -16,7 +16,8 @@ import { eventually } from '../support/test-app';
  */
 describe('logs never contain secrets, signatures or message bodies', () => {
   const canary = (what: string) => `canary-${what}-${randomBytes(6).toString('hex')}`;
-  const keySecret = canary('key-secret');
+  // At least 32 characters: the server runs with NODE_ENV=production, which refuses shorter ones.
+  const keySecret = canary('api-key-secret');
   const primaryKey = `re_${canary('primary-api-key')}`;
   const backupKey = `re_${canary('backup-api-key')}`;
   const subject = canary('subject');

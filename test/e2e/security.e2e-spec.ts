@@ -1,8 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { NonceStore } from '../../src/auth/nonce.store';
 import { signRequest, type SignRequestInput } from '../../src/domain/signing';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { createTempSchema } from '../support/postgres-schema';
+import { spawnServer, whenLive } from '../support/spawn-server';
+import {
+  eventually,
+  FAST_DISPATCH,
+  signedRequest,
+  startTestApp,
+  type TestApp,
+} from '../support/test-app';
 
 const KEYS = {
   sender: { id: 'sec-sender', secret: 'sender-secret-0123456789abcdef', scopes: ['send'] },
@@ -19,6 +31,27 @@ const KEYS = {
     disabled: true,
   },
   limited: { id: 'sec-limited', secret: 'limited-secret-0123456789abcde', scopes: ['read'] },
+  /** Another application: its own tenant. */
+  outsider: {
+    id: 'sec-outsider',
+    secret: 'outsider-secret-0123456789abcd',
+    scopes: ['send', 'read'],
+    tenant: 'other-app',
+  },
+  /** A second key of the sender's application (its tenant is the sender's key id). */
+  teammate: {
+    id: 'sec-teammate',
+    secret: 'teammate-secret-0123456789abcd',
+    scopes: ['send', 'read'],
+    tenant: 'sec-sender',
+  },
+  /** The key unsigned `POST /email` calls from 127.0.0.1 act as (auth.legacyUnsigned). */
+  legacy: {
+    id: 'sec-legacy',
+    secret: 'legacy-secret-0123456789abcdef',
+    scopes: ['send'],
+    tenant: 'legacy-app',
+  },
 };
 type KeyName = keyof typeof KEYS;
 
@@ -84,6 +117,15 @@ async function call(app: TestApp, c: Call): Promise<Answer> {
   };
 }
 
+/** The original call, unsigned (as its existing clients send it). */
+const legacyForm = (patch: Partial<Call> = {}): Call => ({
+  method: 'POST',
+  target: '/email',
+  body: 'to=ann@example.com&from=ops@acme.test&subject=Hi&body=x',
+  contentType: 'application/x-www-form-urlencoded',
+  ...patch,
+});
+
 const send = (patch: Partial<Call> = {}): Call => ({
   method: 'POST',
   target: '/v1/emails',
@@ -105,7 +147,11 @@ describe('signed requests, keys, scopes and limits', () => {
   beforeAll(async () => {
     app = await startTestApp({
       server: { bodyLimitBytes: 4096 },
-      auth: { keys: Object.values(KEYS), maxSkewSeconds: 300 },
+      auth: {
+        keys: Object.values(KEYS),
+        maxSkewSeconds: 300,
+        legacyUnsigned: { allowFrom: ['127.0.0.1/32', '::1'], key: KEYS.legacy.id },
+      },
       rateLimit: {
         default: { limit: 10000, ttlMs: 60000 },
         anonymous: { limit: 10000, ttlMs: 60000 },
@@ -243,14 +289,68 @@ describe('signed requests, keys, scopes and limits', () => {
       403,
     ],
     [
-      'the legacy form endpoint unsigned',
+      'the legacy form endpoint unsigned, from an allowed network (auth.legacyUnsigned)',
+      () => legacyForm(),
+      202,
+    ],
+    [
+      'the legacy endpoint unsigned with JSON, from an allowed network',
       () => ({
-        method: 'POST',
-        target: '/email',
-        body: 'to=ann@example.com&from=ops@acme.test&subject=Hi&body=x',
-        contentType: 'application/x-www-form-urlencoded',
+        ...legacyForm(),
+        body: JSON.stringify({
+          to: 'ann@example.com',
+          from: 'ops@acme.test',
+          subject: 'Hi',
+          body: 'x',
+        }),
+        contentType: 'application/json',
       }),
+      202,
+    ],
+    [
+      'the legacy endpoint signed (still works where unsigned is allowed)',
+      () => ({ ...legacyForm(), key: 'sender' }),
+      202,
+    ],
+    [
+      'the legacy endpoint with a wrong signature, from an allowed network',
+      () => ({ ...legacyForm(), key: { id: KEYS.sender.id, secret: KEYS.reader.secret } }),
       401,
+    ],
+    [
+      'the legacy endpoint with one signature header, from an allowed network',
+      () => ({ ...legacyForm(), headers: { 'X-Mailover-Key': KEYS.legacy.id } }),
+      401,
+    ],
+    [
+      'POST /v1/emails unsigned from a network allowed for /email',
+      () => send({ key: undefined }),
+      401,
+    ],
+    [
+      'GET /v1/emails unsigned from a network allowed for /email',
+      () => read({ key: undefined, target: '/v1/emails' }),
+      401,
+    ],
+    [
+      'another tenant reads an email by id',
+      () => read({ key: 'outsider', target: `/v1/emails/${emailId}` }),
+      404,
+    ],
+    [
+      'another tenant cancels an email',
+      () => ({ method: 'DELETE', target: `/v1/emails/${emailId}`, key: 'outsider' }),
+      404,
+    ],
+    [
+      'a key of the same tenant reads an email by id',
+      () => read({ key: 'teammate', target: `/v1/emails/${emailId}` }),
+      200,
+    ],
+    [
+      'an admin key reads another tenant’s email',
+      () => read({ key: 'admin', target: `/v1/emails/${emailId}` }),
+      200,
     ],
     [
       'the legacy form endpoint without the send scope',
@@ -445,6 +545,89 @@ describe('signed requests, keys, scopes and limits', () => {
     expect(res.body).toMatchObject({ status: 403, requiredScope: 'send' });
   });
 
+  describe('tenancy', () => {
+    const later = () => new Date(Date.now() + 86_400_000).toISOString();
+    const scheduled = (key: KeyName, headers?: Record<string, string>) =>
+      call(
+        app,
+        send({ key, body: JSON.stringify({ ...JSON.parse(EMAIL), sendAt: later() }), headers }),
+      );
+    const listed = async (key: KeyName) => {
+      const res = await call(app, read({ key, target: '/v1/emails?limit=200' }));
+      expect(res.status).toBe(200);
+      return (res.body!.items as Array<{ id: string }>).map((e) => e.id);
+    };
+
+    it('hides an email from other tenants: 404 by id, not listed, not cancelled', async () => {
+      const created = await scheduled('sender');
+      expect(created.status).toBe(202);
+      const id = created.body!.id as string;
+      expect((await call(app, read({ key: 'outsider', target: `/v1/emails/${id}` }))).status).toBe(
+        404,
+      );
+      const cancel = await call(app, {
+        method: 'DELETE',
+        target: `/v1/emails/${id}`,
+        key: 'outsider',
+      });
+      expect(cancel.status).toBe(404);
+      expect(cancel.body).toMatchObject({ type: 'https://mailover.dev/problems/not-found' });
+      expect(await listed('outsider')).not.toContain(id);
+      expect(await listed('teammate')).toContain(id);
+      expect(await listed('admin')).toContain(id);
+      const still = await call(app, read({ key: 'admin', target: `/v1/emails/${id}` }));
+      expect(still.body).toMatchObject({ id, status: 'scheduled' });
+    });
+
+    it('answers a send-only key’s cancel with id and status only', async () => {
+      const id = (await scheduled('sender')).body!.id as string;
+      const cancel = await call(app, {
+        method: 'DELETE',
+        target: `/v1/emails/${id}`,
+        key: 'sender',
+      });
+      expect(cancel.status).toBe(200);
+      expect(cancel.body).toEqual({ id, status: 'cancelled' });
+      // A key that may read gets the whole view.
+      const other = (await scheduled('teammate')).body!.id as string;
+      const full = await call(app, {
+        method: 'DELETE',
+        target: `/v1/emails/${other}`,
+        key: 'teammate',
+      });
+      expect(full.body).toMatchObject({ id: other, status: 'cancelled', subject: 'Hello' });
+    });
+
+    it('keeps Idempotency-Keys per tenant', async () => {
+      const headers = { 'Idempotency-Key': `tenancy-${Date.now()}` };
+      const body = JSON.stringify({ ...JSON.parse(EMAIL), sendAt: later() });
+      const first = await call(app, send({ key: 'sender', headers, body }));
+      expect(first.status).toBe(202);
+      // The same key and body from another key of the same tenant: the first answer again.
+      const teammate = await call(app, send({ key: 'teammate', headers, body }));
+      expect(teammate.status).toBe(202);
+      expect(teammate.headers.get('idempotent-replayed')).toBe('true');
+      expect(teammate.body!.id).toBe(first.body!.id);
+      // Another tenant with the same key: its own email.
+      const outsider = await call(app, send({ key: 'outsider', headers, body }));
+      expect(outsider.status).toBe(202);
+      expect(outsider.headers.get('idempotent-replayed')).toBeNull();
+      expect(outsider.body!.id).not.toBe(first.body!.id);
+    });
+
+    it('stores an unsigned legacy call as its configured key’s tenant', async () => {
+      const res = await call(app, legacyForm());
+      expect(res.status).toBe(202);
+      const id = res.body!.id as string;
+      expect((await call(app, read({ key: 'teammate', target: `/v1/emails/${id}` }))).status).toBe(
+        404,
+      );
+      expect((await call(app, read({ key: 'admin', target: `/v1/emails/${id}` }))).status).toBe(
+        200,
+      );
+    });
+  });
+
   it('keeps /health, /docs, /docs-json and /metrics open', async () => {
     for (const path of ['/health/live', '/health/ready', '/docs', '/docs-json', '/metrics']) {
       const res = await fetch(app.url + path);
@@ -549,10 +732,11 @@ describe('with Redis for the nonces and the limits (two replicas)', () => {
   });
 
   it('shares one budget per key across replicas', async () => {
-    // One request was spent above; three more fit, the fifth is over.
+    // Two requests were spent above: the first, and its replay (it is signed by the key, and the
+    // budget is taken before the nonce is checked). Two more fit, the fifth is over.
     const statuses: number[] = [];
     for (const app of [a, b, a, b]) statuses.push((await call(app, read({ key }))).status);
-    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(statuses).toEqual([200, 200, 429, 429]);
   });
 });
 
@@ -567,6 +751,9 @@ describe('with Redis unreachable', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(res.body).toMatchObject({ status: 503 });
+      // The problem names the request id, as the header does, so the log line can be found.
+      expect(res.body!.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-request-id')).toBe(res.body!.requestId);
       expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
     } finally {
       await app.close();
@@ -799,5 +986,377 @@ describe('denial of service: bodies, parsers and slow clients', () => {
       key,
     });
     expect(json.status).toBe(202);
+  });
+});
+
+describe('the replay cache', () => {
+  const key = { id: 'rc-flood', secret: 'flood-secret-0123456789abcdef01', scopes: ['read'] };
+
+  it('records no nonce for a request refused 429', async () => {
+    const app = await startTestApp({
+      auth: { keys: [key] },
+      rateLimit: { perKey: { [key.id]: { limit: 2, ttlMs: 60000 } } },
+    });
+    try {
+      expect((await call(app, read({ key }))).status).toBe(200);
+      expect((await call(app, read({ key }))).status).toBe(200);
+      const nonces: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const nonce = `over-budget-${i}-0000000000`;
+        nonces.push(nonce);
+        expect((await call(app, read({ key, signed: { nonce } }))).status).toBe(429);
+      }
+      // None of them took a place in the replay cache: each is still new to it.
+      const cache = app.app.get<NonceStore>(NonceStore);
+      for (const nonce of nonces)
+        expect(await cache.claim(key.id, nonce, Date.now() + 60_000)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a request replayed after a restart on the same SQLite file', async () => {
+    const overlay = { auth: { keys: [key] } };
+    const first = await startTestApp(overlay);
+    const request = read({ key, signed: { nonce: 'before-the-restart-0001' } });
+    let replay: Answer;
+    try {
+      expect((await call(first, request)).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+    const second = await startTestApp(overlay, first.dataDir);
+    try {
+      replay = await call(second, request);
+      expect(replay.status).toBe(401);
+      expect(replay.body).toMatchObject({ type: 'https://mailover.dev/problems/unauthenticated' });
+      // A fresh request still works.
+      expect((await call(second, read({ key }))).status).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a request replayed to a second instance on the same PostgreSQL', async () => {
+    const schema = await createTempSchema('replay');
+    const overlay = {
+      auth: { keys: [key] },
+      store: { driver: 'postgres', postgresUrl: schema.url },
+    };
+    const a = await startTestApp(overlay);
+    const b = await startTestApp(overlay);
+    try {
+      const request = read({ key, signed: { nonce: 'across-instances-00001' } });
+      expect((await call(a, request)).status).toBe(200);
+      expect((await call(b, request)).status).toBe(401);
+      expect((await call(a, request)).status).toBe(401);
+    } finally {
+      await a.close();
+      await b.close();
+      await schema.drop();
+    }
+  });
+});
+
+describe('Prefer: wait', () => {
+  it('holds at most limits.maxWaitsPerKey requests per key; beyond, answers at once', async () => {
+    const other = { id: 'wait-other', secret: 'wait-other-secret-0123456789ab', scopes: ['send'] };
+    const app = await startTestApp({
+      auth: { keys: [KEYS.admin, other] },
+      limits: { maxWaitsPerKey: 2 },
+    });
+    try {
+      const later = new Date(Date.now() + 86_400_000).toISOString();
+      const scheduled = JSON.stringify({ ...JSON.parse(EMAIL), sendAt: later });
+      const wait = { Prefer: 'wait=30' };
+      const held = [1, 2].map(() =>
+        call(app, send({ key: 'admin', body: scheduled, headers: wait })),
+      );
+      const pending = await eventually(async () => {
+        const list = await call(app, read({ key: 'admin', target: '/v1/emails?status=scheduled' }));
+        const items = list.body!.items as Array<{ id: string }>;
+        return items.length === 2 ? items : undefined;
+      });
+      // The key's two slots are taken: a third waits for nothing.
+      const third = await call(app, send({ key: 'admin', body: scheduled, headers: wait }));
+      expect(third.status).toBe(202);
+      expect(third.headers.get('preference-applied')).toBeNull();
+      expect(third.body).toMatchObject({ status: 'scheduled' });
+      // Another key has its own slots.
+      const others = call(app, send({ key: other, body: scheduled, headers: wait }));
+      // Cancelling ends the held requests (final), which frees the slots.
+      for (const { id } of pending) {
+        const res = await call(app, { method: 'DELETE', target: `/v1/emails/${id}`, key: 'admin' });
+        expect(res.status).toBe(200);
+      }
+      for (const answer of await Promise.all(held)) {
+        expect(answer.status).toBe(200);
+        expect(answer.headers.get('preference-applied')).toBe('wait=30');
+        expect(answer.body).toMatchObject({ status: 'cancelled' });
+      }
+      const otherId = await eventually(async () => {
+        const list = await call(app, read({ key: 'admin', target: '/v1/emails?status=scheduled' }));
+        const items = list.body!.items as Array<{ id: string }>;
+        return items.find((e) => e.id !== third.body!.id)?.id;
+      });
+      await call(app, { method: 'DELETE', target: `/v1/emails/${otherId}`, key: 'admin' });
+      expect((await others).headers.get('preference-applied')).toBe('wait=30');
+      const freed = call(
+        app,
+        send({ key: 'admin', body: scheduled, headers: { Prefer: 'wait=1' } }),
+      );
+      expect((await freed).headers.get('preference-applied')).toBe('wait=1');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('key ids that are Object property names', () => {
+  it('authenticates and rate-limits keys named __proto__ and constructor', async () => {
+    const proto = { id: '__proto__', secret: 'proto-secret-0123456789abcdef012', scopes: ['read'] };
+    const ctor = {
+      id: 'constructor',
+      secret: 'ctor-secret-0123456789abcdef0123',
+      scopes: ['read'],
+    };
+    // JSON.parse makes `__proto__` an own key, as YAML does.
+    const perKey = JSON.parse(
+      '{"__proto__": {"limit": 2, "ttlMs": 60000}, "constructor": {"limit": 2, "ttlMs": 60000}}',
+    ) as Record<string, unknown>;
+    const app = await startTestApp({ auth: { keys: [proto, ctor] }, rateLimit: { perKey } });
+    try {
+      for (const key of [proto, ctor]) {
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) statuses.push((await call(app, read({ key }))).status);
+        expect([key.id, statuses]).toEqual([key.id, [200, 200, 429]]);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the original call without signing, from a network not allowed', () => {
+  it('answers 401 to unsigned POST /email when 127.0.0.1 is outside auth.legacyUnsigned.allowFrom', async () => {
+    const app = await startTestApp({
+      auth: {
+        keys: [KEYS.legacy, KEYS.sender],
+        legacyUnsigned: { allowFrom: ['10.0.0.0/8', 'fd00::/8'], key: KEYS.legacy.id },
+      },
+    });
+    try {
+      expect((await call(app, legacyForm())).status).toBe(401);
+      expect((await call(app, legacyForm({ key: 'sender' }))).status).toBe(202);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives unsigned calls the configured key’s rate limit', async () => {
+    const app = await startTestApp({
+      auth: {
+        keys: [KEYS.legacy],
+        legacyUnsigned: { allowFrom: ['127.0.0.1', '::1'], key: KEYS.legacy.id },
+      },
+      rateLimit: { perKey: { [KEYS.legacy.id]: { limit: 2, ttlMs: 60000 } } },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call(app, legacyForm())).status);
+      expect(statuses).toEqual([202, 202, 429]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('provider credentials in error text', () => {
+  const apiKey = 'key-e2e/secret+0123456789=abcdef';
+  let provider: Server;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    // A provider whose error answer quotes our request: the Authorization header and the key.
+    provider = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            message: `upstream refused ${String(req.headers.authorization)}; key=${apiKey}; url=/x?key=${encodeURIComponent(apiKey)}; alone=${Buffer.from(apiKey).toString('base64')}`,
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+    const { port } = provider.address() as AddressInfo;
+    app = await startTestApp({
+      dispatch: FAST_DISPATCH,
+      providers: [
+        {
+          id: 'echoing',
+          type: 'mailgun',
+          baseUrl: `http://127.0.0.1:${port}`,
+          apiKey,
+          domain: 'mg.acme.test',
+          timeoutMs: 2000,
+        },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await new Promise((resolve) => provider.close(resolve));
+  });
+
+  const forms = [
+    apiKey,
+    Buffer.from(`api:${apiKey}`).toString('base64'),
+    Buffer.from(apiKey).toString('base64'),
+    encodeURIComponent(apiKey),
+  ];
+
+  it('are redacted in every encoding before attempts are stored, and health shows states only', async () => {
+    const sent = await app.request('POST', '/v1/emails', JSON.parse(EMAIL));
+    expect(sent.status).toBe(202);
+    const email = await eventually(async () => {
+      const res = await app.request('GET', `/v1/emails/${sent.json.id}`);
+      return res.json.attempts.length > 0 ? res : undefined;
+    });
+    expect(email.json.attempts[0].error).toMatch(
+      /upstream refused Basic \[redacted\]; key=\[redacted\]/,
+    );
+    const health = await fetch(`${app.url}/health/providers`);
+    const healthText = await health.text();
+    expect(JSON.parse(healthText).providers[0]).toMatchObject({
+      id: 'echoing',
+      lastError: { kind: 'retryable', at: expect.any(String) },
+    });
+    expect(healthText).not.toMatch(/upstream|message/);
+    const providers = await app.request('GET', '/v1/providers');
+    for (const text of [email.text, healthText, providers.text]) {
+      for (const form of forms) expect(text).not.toContain(form);
+    }
+  });
+});
+
+describe('request ids and the /docs headers', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({});
+  });
+  afterAll(() => app.close());
+
+  it('names a request id of ours on every answer (the 5xx problem body: see Redis unreachable)', async () => {
+    const answers = [
+      await fetch(`${app.url}/health/live`),
+      await fetch(`${app.url}/v1/emails`, { headers: { 'x-request-id': 'client-chosen' } }),
+      await fetch(`${app.url}/v1/emails`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x',
+      }),
+      await app.request('GET', '/v1/providers'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 401, 200]);
+    const ids = answers.map((a) => a.headers.get('x-request-id'));
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('sends a CSP that allows exactly the page’s own scripts, frame denial and nosniff on /docs', async () => {
+    const res = await fetch(`${app.url}/docs`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-(inline|eval)/);
+    const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)];
+    expect(inline.length).toBeGreaterThan(0);
+    for (const [, code] of inline)
+      expect(csp).toContain(`'sha256-${createHash('sha256').update(code).digest('base64')}'`);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const json = await fetch(`${app.url}/docs-json`);
+    expect(json.headers.get('x-frame-options')).toBe('DENY');
+    expect(json.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('files Mailover creates', () => {
+  it('are private to its user (0700 directories, 0600 files) even with umask 000', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'mailover-modes-')), 'data');
+    const server = await spawnServer(
+      { NODE_ENV: 'development', MAILOVER_DATA_DIR: dataDir },
+      undefined,
+      {
+        umask: 0o000,
+      },
+    );
+    try {
+      await whenLive(server);
+      const printed = server.stdout();
+      const key = {
+        id: /key id:\s+(\S+)/.exec(printed)![1],
+        secret: /secret:\s+(\S+)/.exec(printed)![1],
+      };
+      const sent = await signedRequest(
+        server.url,
+        'POST',
+        '/v1/emails',
+        JSON.parse(EMAIL),
+        {},
+        key,
+      );
+      expect(sent.status).toBe(202);
+      const eml = join(dataDir, 'outbox', `${sent.json.id}.eml`);
+      await eventually(async () => existsSync(eml));
+      const modes = Object.fromEntries(
+        [
+          dataDir,
+          join(dataDir, 'api-key.json'),
+          join(dataDir, 'mailover.db'),
+          join(dataDir, 'mailover.db-wal'),
+          join(dataDir, 'mailover.db-shm'),
+          join(dataDir, 'outbox'),
+          eml,
+        ].map((path) => [
+          path.slice(dataDir.length) || '/',
+          (statSync(path).mode & 0o777).toString(8),
+        ]),
+      );
+      expect(modes).toEqual({
+        '/': '700',
+        '/api-key.json': '600',
+        '/mailover.db': '600',
+        '/mailover.db-wal': '600',
+        '/mailover.db-shm': '600',
+        '/outbox': '700',
+        [`/outbox/${sent.json.id}.eml`]: '600',
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('in production, a key secret shorter than 32 characters stops the start, naming the key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mailover-short-'));
+    const config = join(dataDir, 'config.yaml');
+    writeFileSync(config, 'auth:\n  keys: [{ id: payments-app, secret: "${SHORT_SECRET}" }]\n');
+    const server = await spawnServer({
+      NODE_ENV: 'production',
+      MAILOVER_DATA_DIR: dataDir,
+      MAILOVER_CONFIG: config,
+      SHORT_SECRET: 'twenty-characters-ok',
+    });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toMatch(
+      /auth\.keys\[0\]\.secret: the secret of key "payments-app" is shorter than 32/,
+    );
+    expect(server.output()).not.toContain('twenty-characters-ok');
   });
 });

@@ -33,9 +33,24 @@ export async function freePort(): Promise<number> {
 export async function spawnServer(
   env: Record<string, string>,
   port?: number,
+  options: { umask?: number } = {},
 ): Promise<ServerProcess> {
   port ??= await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+  const main = join(ROOT, 'dist', 'main.js');
+  // With a umask: through sh, which sets it and then becomes the server (exec), same pid.
+  const [command, args] =
+    options.umask === undefined
+      ? [process.execPath, [main]]
+      : [
+          '/bin/sh',
+          [
+            '-c',
+            `umask ${options.umask.toString(8).padStart(3, '0')} && exec "$0" "$1"`,
+            process.execPath,
+            main,
+          ],
+        ];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

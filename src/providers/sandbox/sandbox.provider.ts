@@ -43,12 +43,13 @@ export class SandboxProvider implements EmailProvider {
       const node = composer.compile();
       node.keepBcc = true;
       const bytes = await node.build();
-      await mkdir(this.directory, { recursive: true });
+      // Private whatever the umask: the files hold whole messages.
+      await mkdir(this.directory, { recursive: true, mode: 0o700 });
       // Written under a temporary name and renamed, so a reader never sees half a file;
       // the same id overwrites, which makes a retried send idempotent.
       const file = join(this.directory, `${email.id}.eml`);
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, bytes);
+      await writeFile(tmp, bytes, { mode: 0o600 });
       await rename(tmp, file);
     } catch (e) {
       throw new ProviderError(

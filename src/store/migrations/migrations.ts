@@ -1,5 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial';
+import * as nonces from './0002-nonces';
+import * as tenants from './0003-tenants';
 
 /**
  * Every migration, in code rather than read from a folder, so the build and ts-node see the same
@@ -7,6 +9,8 @@ import * as initial from './0001-initial';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-nonces': nonces,
+  '0003-tenants': tenants,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
@@ -21,10 +21,14 @@ export const SQLITE: StoreDialect = {
  */
 export class SqliteEmailStore extends KyselyEmailStore {
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Created private before SQLite opens it (SQLite would follow the umask); SQLite gives the
+    // -wal and -shm files the database file's mode.
+    closeSync(openSync(file, 'a', 0o600));
     const database = new Database(file);
     try {
       database.pragma('journal_mode = WAL');
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) privateFile(path);
       database.pragma('synchronous = FULL');
       database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       database.pragma('foreign_keys = ON');
@@ -38,6 +42,15 @@ export class SqliteEmailStore extends KyselyEmailStore {
       }),
       SQLITE,
     );
+  }
+}
+
+/** Mode 0600 for a file of ours that exists (an older Mailover may have left it readable). */
+function privateFile(path: string): void {
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
 
