@@ -18,6 +18,7 @@ import { BODY_BYTES, emailBody } from './support/email-body';
 import { type DeliveryReport, type FakeChild, startFake } from './support/fake-child';
 import { amountLoad, type BenchKey, type LoadFigures, timedLoad } from './support/load';
 import { type SigningCost, signingCost } from './support/signing-cost';
+import { failoverScenario, type FailoverFigures, failoverTable, MODES } from './failover';
 
 const CONNECTIONS = 50;
 const WARMUP_SECONDS = 2;
@@ -154,6 +155,12 @@ async function main(): Promise<void> {
       deliveries.push(await delivery(work, 'delivery-higher', fake, body, HIGHER));
     }
 
+    const failover: FailoverFigures[] = [];
+    for (const mode of MODES) {
+      progress(`failover scenario, primary ${mode}`);
+      failover.push(await failoverScenario(mode));
+    }
+
     const peakRssBytes = Math.max(
       signed.peakRssBytes,
       held.peakRssBytes,
@@ -181,6 +188,7 @@ async function main(): Promise<void> {
       signingCost: cost,
       deliveries,
       peakRssBytes,
+      failover,
     };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(
@@ -194,7 +202,10 @@ async function main(): Promise<void> {
         cost,
         deliveries,
         peakRssBytes,
-      ),
+      ) +
+        '\n' +
+        failoverTable(failover) +
+        '\n',
     );
   } finally {
     await fake?.stop();
