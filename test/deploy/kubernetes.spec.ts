@@ -163,7 +163,10 @@ describe('deploy/kubernetes', () => {
 
   it('runs as non-root with a read-only root filesystem, no privilege escalation, no capabilities', () => {
     for (const d of deployments) {
-      const pod = podSpec(d)! as { securityContext: Record<string, unknown> };
+      const pod = podSpec(d)! as {
+        securityContext: Record<string, unknown>;
+        automountServiceAccountToken?: boolean;
+      };
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
       expect(pod.automountServiceAccountToken).toBe(false);

@@ -54,7 +54,7 @@ async function knownSeries(): Promise<Map<string, string[]>> {
   collectDefaultMetrics({ register: registry, prefix: 'mailover_' });
   for (const m of await registry.getMetricsAsJSON()) {
     const labels = [...new Set(m.values.flatMap((v) => Object.keys(v.labels)))];
-    add(m.name, labels, m.type === 'histogram');
+    add(m.name, labels, String(m.type) === 'histogram');
   }
   return known;
 }
