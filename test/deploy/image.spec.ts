@@ -49,6 +49,16 @@ describe('the container image', () => {
     expect(runtime.lines).toContain('VOLUME ["/data"]');
     expect(runtime.lines.join('\n')).toMatch(/MAILOVER_DATA_DIR=\/data/);
     expect(runtime.lines.at(-1)).toBe('CMD ["node", "dist/main.js"]');
+    // The Kubernetes pods and the image agree on the user.
+    for (const file of ['api.yaml', 'worker.yaml']) {
+      const pod = parseYaml(readFileSync(join(ROOT, 'deploy', 'kubernetes', file), 'utf8')) as {
+        spec: {
+          template: { spec: { securityContext: { runAsUser: number; runAsGroup: number } } };
+        };
+      };
+      const { runAsUser, runAsGroup } = pod.spec.template.spec.securityContext;
+      expect(`USER ${runAsUser}:${runAsGroup}`).toBe(user);
+    }
     // The service user owns /data and nothing else.
     const uid = user.slice(5).split(':')[0];
     expect(runtime.lines.filter((l) => l.includes('chown'))).toEqual([
