@@ -28,6 +28,9 @@ module.exports = {
       displayName: 'contract',
       testMatch: ['<rootDir>/test/contracts/**/*.spec.ts', '<rootDir>/test/medium/**/*.spec.ts'],
     },
+    // Deploy files: Kubernetes manifests rendered and validated, dashboards and alert rules,
+    // the image's steps run without a container engine (deploy/image-steps.sh).
+    { ...common, displayName: 'deploy', testMatch: ['<rootDir>/test/deploy/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',

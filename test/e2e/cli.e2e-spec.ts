@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { run } from '../../src/cli/mailover';
 import { MailoverClient } from '../../src/client/mailover-client';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { FAST_DISPATCH, startTestApp, statusOf, TEST_KEY, type TestApp } from '../support/test-app';
 
 const exec = promisify(execFile);
 const KEY = { id: 'cli-key', secret: 'cli-secret-0123456789abcdef0123', scopes: ['send', 'read'] };
@@ -17,7 +18,11 @@ describe('the mailover command', () => {
   let dir: string;
 
   beforeAll(async () => {
-    app = await startTestApp({ auth: { keys: [KEY] } });
+    // TEST_KEY too: statusOf polls with it.
+    app = await startTestApp({
+      auth: { keys: [KEY, { ...TEST_KEY, scopes: ['read'] }] },
+      dispatch: FAST_DISPATCH,
+    });
     env = { MAILOVER_URL: app.url, MAILOVER_KEY_ID: KEY.id, MAILOVER_KEY_SECRET: KEY.secret };
     dir = mkdtempSync(join(tmpdir(), 'mailover-cli-'));
   });
@@ -218,5 +223,154 @@ describe('the mailover command', () => {
         env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
       }),
     ).rejects.toMatchObject({ code: 2 });
+  });
+  async function sendOne(subject: string, to: string, extra: string[] = []) {
+    const result = await mailover([
+      'send',
+      '--from',
+      'ops@acme.test',
+      '--to',
+      to,
+      '--subject',
+      subject,
+      '--text',
+      'x',
+      ...extra,
+    ]);
+    expect(result.code).toBe(0);
+    return (JSON.parse(result.stdout) as { id: string }).id;
+  }
+
+  it('gets one email: aligned fields and its attempts, or the raw JSON with --json', async () => {
+    const id = await sendOne('Receipt', 'get@example.com');
+    await statusOf(app, id, ['sent']);
+    const readable = await mailover(['get', id]);
+    expect(readable).toMatchObject({ code: 0, stderr: '' });
+    const lines = readable.stdout.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `id:         ${id}`,
+        'status:     sent',
+        'to:         get@example.com',
+        'subject:    Receipt',
+        'provider:   sandbox',
+        'attempts:',
+      ]),
+    );
+    expect(lines.find((l) => l.startsWith('AT'))).toMatch(
+      /^AT\s+PROVIDER\s+OUTCOME\s+STATUS\s+MS\s+ERROR$/,
+    );
+    expect(lines.find((l) => / sandbox /.test(l) && / sent /.test(l))).toBeDefined();
+
+    const json = await mailover(['get', id, '--json']);
+    const email = JSON.parse(json.stdout) as { id: string; status: string; attempts: unknown[] };
+    expect(email).toMatchObject({ id, status: 'sent' });
+    expect(email.attempts).toHaveLength(1);
+  });
+
+  it('lists emails newest first with the filters, as a table or JSON', async () => {
+    const first = await sendOne('First', 'list@example.com');
+    const second = await sendOne('Second', 'list@example.com');
+    await statusOf(app, first, ['sent']);
+    await statusOf(app, second, ['sent']);
+    const table = await mailover(['list', '--recipient', 'list@example.com', '--status', 'sent']);
+    expect(table.code).toBe(0);
+    const [header, ...rows] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+STATUS\s+CREATED\s+TO\s+SUBJECT\s+PROVIDER$/);
+    expect(rows.map((r) => r.split(/\s+/)[0])).toEqual([second, first]);
+    // Columns line up: every row's status starts where the header's does.
+    for (const row of rows) expect(row.indexOf('sent')).toBe(header.indexOf('STATUS'));
+
+    const page = await mailover([
+      'list',
+      '--recipient',
+      'list@example.com',
+      '--limit',
+      '1',
+      '--json',
+    ]);
+    const answer = JSON.parse(page.stdout) as { items: Array<{ id: string }>; nextCursor: string };
+    expect(answer.items.map((e) => e.id)).toEqual([second]);
+    const limited = await mailover(['list', '--recipient', 'list@example.com', '--limit', '1']);
+    expect(limited.stdout).toContain(`more: --cursor ${answer.nextCursor}\n`);
+    const next = await mailover([
+      'list',
+      '--recipient',
+      'list@example.com',
+      '--limit',
+      '1',
+      '--cursor',
+      answer.nextCursor,
+      '--json',
+    ]);
+    expect((JSON.parse(next.stdout) as { items: Array<{ id: string }> }).items[0].id).toBe(first);
+
+    expect((await mailover(['list', '--provider', 'no-such-provider'])).stdout).toBe('no emails\n');
+    expect(await mailover(['list', '--limit', 'ten'])).toMatchObject({ code: 2 });
+  });
+
+  it('cancels a scheduled email, and reports the 409 once it has been sent', async () => {
+    const id = await sendOne('Later', 'cancel@example.com', [
+      '--send-at',
+      new Date(Date.now() + 3600_000).toISOString(),
+    ]);
+    expect(await mailover(['cancel', id])).toEqual({
+      code: 0,
+      stdout: `${id} cancelled\n`,
+      stderr: '',
+    });
+    expect(JSON.parse((await mailover(['get', id, '--json'])).stdout)).toMatchObject({
+      status: 'cancelled',
+    });
+    const sent = await sendOne('Now', 'cancel@example.com');
+    await statusOf(app, sent, ['sent']);
+    const refused = await mailover(['cancel', sent]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Mailover answered 409/);
+    expect(await mailover(['cancel'])).toMatchObject({ code: 2 });
+  });
+
+  it('lists the providers with their circuit state', async () => {
+    const result = await mailover(['providers']);
+    expect(result.code).toBe(0);
+    const [header, row] = result.stdout.split('\n');
+    expect(header).toMatch(
+      /^ID\s+TYPE\s+PRIORITY\s+WEIGHT\s+ENABLED\s+CIRCUIT\s+RECENT OK\s+LAST ERROR$/,
+    );
+    expect(row).toMatch(/^sandbox\s+sandbox\s+1\s+1\s+yes\s+closed\s/);
+    const json = JSON.parse((await mailover(['providers', '--json'])).stdout) as {
+      items: Array<{ id: string; circuit: string }>;
+    };
+    expect(json.items).toEqual([expect.objectContaining({ id: 'sandbox', circuit: 'closed' })]);
+  });
+
+  it('prints its version from package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(await mailover(['--version'], {})).toEqual({
+      code: 0,
+      stdout: `mailover ${version}\n`,
+      stderr: '',
+    });
+  });
+
+  it('names the URL it could not reach', async () => {
+    // A port that was just free: nothing listens there.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const url = `http://127.0.0.1:${closed}`;
+    for (const argv of [['providers'], ['get', 'x'], ['list']]) {
+      const result = await mailover(argv, { ...env, MAILOVER_URL: url });
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `mailover: cannot reach Mailover at ${url}: ECONNREFUSED\n`,
+      });
+    }
   });
 });
