@@ -18,6 +18,7 @@ import { BODY_BYTES, emailBody } from './support/email-body';
 import { type DeliveryReport, type FakeChild, startFake } from './support/fake-child';
 import { amountLoad, type BenchKey, type LoadFigures, timedLoad } from './support/load';
 import { type SigningCost, signingCost } from './support/signing-cost';
+import { recoveryRun, replicaRuns, replicasTable } from './replicas';
 import { failoverScenario, type FailoverFigures, failoverTable, MODES } from './failover';
 
 const CONNECTIONS = 50;
@@ -161,6 +162,10 @@ async function main(): Promise<void> {
       failover.push(await failoverScenario(mode));
     }
 
+    progress('replicas on PostgreSQL, and recovery from a SIGKILL');
+    const replicas = await replicaRuns(fake, KEY);
+    const recovery = await recoveryRun(fake, KEY);
+
     const peakRssBytes = Math.max(
       signed.peakRssBytes,
       held.peakRssBytes,
@@ -189,6 +194,8 @@ async function main(): Promise<void> {
       deliveries,
       peakRssBytes,
       failover,
+      replicas,
+      recovery,
     };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(
@@ -205,6 +212,8 @@ async function main(): Promise<void> {
       ) +
         '\n' +
         failoverTable(failover) +
+        '\n' +
+        replicasTable(replicas, recovery) +
         '\n',
     );
   } finally {

@@ -9,7 +9,12 @@ import { MailoverClient } from '../../src/client/mailover-client';
 import { FAST_DISPATCH, startTestApp, statusOf, TEST_KEY, type TestApp } from '../support/test-app';
 
 const exec = promisify(execFile);
-const KEY = { id: 'cli-key', secret: 'cli-secret-0123456789abcdef0123', scopes: ['send', 'read'] };
+const KEY = {
+  id: 'cli-key',
+  secret: 'cli-secret-0123456789abcdef0123',
+  scopes: ['send', 'read'],
+  tenant: 'cli-app',
+};
 const ROOT = join(__dirname, '..', '..');
 
 describe('the mailover command', () => {
@@ -18,9 +23,9 @@ describe('the mailover command', () => {
   let dir: string;
 
   beforeAll(async () => {
-    // TEST_KEY too: statusOf polls with it.
+    // TEST_KEY too: statusOf polls with it (the same tenant, so it sees the CLI's emails).
     app = await startTestApp({
-      auth: { keys: [KEY, { ...TEST_KEY, scopes: ['read'] }] },
+      auth: { keys: [KEY, { ...TEST_KEY, scopes: ['read'], tenant: 'cli-app' }] },
       dispatch: FAST_DISPATCH,
     });
     env = { MAILOVER_URL: app.url, MAILOVER_KEY_ID: KEY.id, MAILOVER_KEY_SECRET: KEY.secret };
