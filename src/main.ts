@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ensureApiKeys } from './auth/first-run-key';
-import { ConfigError, loadConfig } from './config/config.loader';
+import { ConfigError, loadConfig, replicaWarnings } from './config/config.loader';
 import type { AppConfig } from './config/config.schema';
 import { applyRuntimeSettings } from './runtime';
 
@@ -31,7 +31,9 @@ async function main(): Promise<void> {
     });
   }
   await app.listen(config.server.port, config.server.host);
-  new Logger('Mailover').log(startupLine(config, await app.getUrl()));
+  const logger = new Logger('Mailover');
+  logger.log(startupLine(config, await app.getUrl()));
+  for (const warning of replicaWarnings(config)) logger.warn(warning);
 }
 
 /** One line that says where this process listens, what it runs and against what. */

@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { stringify } from 'yaml';
 import { Secret } from '../domain/secret';
 import { MailgunOptions } from '../providers/mailgun/mailgun.options';
-import { ConfigError, loadConfig } from './config.loader';
+import { ConfigError, loadConfig, replicaWarnings } from './config.loader';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailover-config-'));
 function overlay(yaml: string): string {
@@ -96,9 +96,23 @@ server: { colour: blue }
     );
   });
 
+  it('refuses an api or worker role on SQLite, and warns of per-process rate limits on shared PostgreSQL', () => {
+    expect(problemsOf({ MAILOVER_DATA_DIR: dir, MAILOVER_ROLE: 'worker' })).toEqual([
+      'server.role: worker runs beside other replicas on a shared store: set store.driver to postgres (a SQLite file belongs to one process, role all)',
+    ]);
+    const pg = overlay('store: { driver: postgres, postgresUrl: "postgres://127.0.0.1/x" }');
+    const env = { MAILOVER_CONFIG: pg, MAILOVER_DATA_DIR: dir, MAILOVER_ROLE: 'api' };
+    expect(replicaWarnings(loadConfig(env))).toEqual([]);
+    const production = loadConfig({ ...env, NODE_ENV: 'production' });
+    expect(replicaWarnings(production)).toEqual([
+      expect.stringMatching(/^rateLimit\.storage is memory on a shared PostgreSQL store/),
+    ]);
+  });
+
   it('accepts a lease shorter than the slowest round (the worker renews it), and takes MAILOVER_ROLE', () => {
     const file = overlay(`
 dispatch: { leaseMs: 15000 }
+store: { driver: postgres, postgresUrl: "postgres://127.0.0.1/x" }
 providers:
   - { id: a, type: sandbox, timeoutMs: 10000 }
   - { id: b, type: sandbox, timeoutMs: 10000 }

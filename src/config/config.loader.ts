@@ -70,6 +70,7 @@ export function loadConfig(
   }
   config.providers = readProviders(rawProviders, registry, problems);
   checkAuth(config, problems);
+  checkRole(config, problems);
   if (problems.length) throw new ConfigError(problems);
 
   config.dataDir = resolve(config.dataDir);
@@ -267,6 +268,28 @@ function readProviders(
 }
 
 /** A round tries every provider in turn; its lease must outlast the slowest possible round. */
+/** Replicas of one role share the work through PostgreSQL; a SQLite file belongs to one process. */
+function checkRole(config: AppConfig, problems: string[]): void {
+  const role = config.server?.role;
+  if ((role === 'api' || role === 'worker') && config.store?.driver === 'sqlite')
+    problems.push(
+      `server.role: ${role} runs beside other replicas on a shared store: set store.driver to postgres (a SQLite file belongs to one process, role all)`,
+    );
+}
+
+/**
+ * Settings that work but are wrong for several replicas on one PostgreSQL store, said loudly at
+ * start: rate-limit counters in memory are per process, so N replicas allow N times each limit.
+ */
+export function replicaWarnings(config: AppConfig): string[] {
+  if (config.environment !== 'production' || config.store.driver !== 'postgres') return [];
+  return config.rateLimit.storage === 'memory'
+    ? [
+        'rateLimit.storage is memory on a shared PostgreSQL store: each replica counts on its own, so N replicas allow N times every limit. Set rateLimit.storage: redis when running more than one replica.',
+      ]
+    : [];
+}
+
 function checkAuth(config: AppConfig, problems: string[]): void {
   const seen = new Set<string>();
   (config.auth?.keys ?? []).forEach((k, i) => {
