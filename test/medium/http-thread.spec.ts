@@ -117,6 +117,39 @@ describe('ProviderHttp on the HTTP thread', () => {
     }
   });
 
+  it('never starts a request whose deadline has passed: not sent, retryable', async () => {
+    const http = client();
+    try {
+      const before = seen.length;
+      const error = await http
+        .request({ method: 'POST', path: '/late', body: 'x' }, undefined, Date.now() - 1)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ kind: 'retryable', details: { code: 'ERR_DEADLINE' } });
+      // Give a request that had left every chance to arrive: none did.
+      await http.request({ method: 'GET', path: '/after' });
+      expect(seen.slice(before).map((r) => r.url)).toEqual(['/after']);
+    } finally {
+      http.close();
+    }
+  });
+
+  it('cuts off a request still running at its deadline, on the thread, as ambiguous', async () => {
+    const http = client(60_000);
+    try {
+      const closedBefore = closedSockets.length;
+      const error = await http
+        .request({ method: 'POST', path: '/hang', body: 'x' }, undefined, Date.now() + 300)
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'ambiguous' });
+      for (let i = 0; i < 50 && closedSockets.length === closedBefore; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(closedSockets.length).toBe(closedBefore + 1);
+    } finally {
+      http.close();
+    }
+  });
+
   it('starts again after its last client closed', async () => {
     const first = client();
     first.close();
