@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { EMAIL_STORE, type EmailStore } from '../../src/store/email.store';
+import { AppWebhooks } from '../../src/webhooks/app-webhooks.service';
 import { ResendFake } from '../fakes/resend.fake';
+import { createTempSchema } from '../support/postgres-schema';
 import { freePort } from '../support/spawn-server';
 import {
   eventually,
@@ -267,6 +270,56 @@ describe('signed webhooks to the application (Standard Webhooks)', () => {
     }
   });
 
+  it('sends provider events given to AppWebhooks.emitEvent, without their raw payload', async () => {
+    const id = await send(email('Tracked'));
+    await statusOf(app, id, ['sent']);
+    const record = (await app.app.get<symbol, EmailStore>(EMAIL_STORE).get(id))!;
+    const webhooks = app.app.get(AppWebhooks);
+    const occurredAt = new Date('2030-01-01T00:00:00Z');
+    const event = {
+      id: 'evt-1',
+      type: 'delivered',
+      recipient: 'ann@example.com',
+      providerId: 'resend',
+      occurredAt,
+      raw: { token: 'provider-secret-payload' },
+    };
+    expect(await webhooks.emitEvent(event, record)).toBe(1); // '/all' takes "*"
+    expect(await webhooks.emitEvent({ type: 'queued', occurredAt }, record)).toBe(0);
+    expect(await webhooks.emitEvent({ type: 'unknown', occurredAt }, record)).toBe(0);
+    const [hook] = await eventually(
+      async () =>
+        receiver.ofType('email.delivered').filter((r) => r.json.data.emailId === id).length === 1 &&
+        receiver.ofType('email.delivered'),
+    );
+    expect(hook.path).toBe('/all');
+    expect(hook.signatureProblem).toBeUndefined();
+    expect(hook.json.data.event).toEqual({
+      id: 'evt-1',
+      type: 'delivered',
+      recipient: 'ann@example.com',
+      providerId: 'resend',
+      occurredAt: '2030-01-01T00:00:00.000Z',
+    });
+    expect(hook.body).not.toContain('provider-secret-payload');
+  });
+
+  it('documents GET /v1/webhook-deliveries in the OpenAPI document, admin-signed', async () => {
+    const doc = (await fetch(`${app.url}/docs-json`).then((r) => r.json())) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const op = doc.paths['/v1/webhook-deliveries'].get;
+    expect(op.security).toEqual([{ 'mailover-signature': [] }]);
+    expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'cursor',
+      'emailId',
+      'endpoint',
+      'limit',
+      'status',
+    ]);
+    expect(op.responses['200'].content['application/json'].schema.$ref).toMatch(
+      /WebhookDeliveryPageView$/,
+    );
+  });
+
   it('counts deliveries by outcome in mailover_webhook_deliveries_total', async () => {
     const res = await app.request('GET', '/metrics');
     expect(res.text).toMatch(/mailover_webhook_deliveries_total\{outcome="delivered"\} [1-9]/);
@@ -334,6 +387,49 @@ describe('a delivery older than webhooks.maxAgeMs', () => {
     } finally {
       await app.close();
       await receiver.stop();
+    }
+  });
+});
+
+describe('application webhooks across roles on one PostgreSQL store', () => {
+  it('are stored by an API process and sent by a worker process only', async () => {
+    const schema = await createTempSchema('webhooks');
+    const receiver = new WebhookReceiver(SECRET);
+    await receiver.start();
+    const replica = (role: string, path: string) =>
+      startTestApp({
+        server: { role },
+        store: { driver: 'postgres', postgresUrl: schema.url },
+        dispatch: FAST_DISPATCH,
+        logging: { level: 'error' },
+        webhooks: {
+          ...WEBHOOKS_FAST,
+          // The same endpoint, at a path that tells which process sent it.
+          endpoints: [{ id: 'app', url: `${receiver.url}${path}`, secret: SECRET, events: ['*'] }],
+        },
+      });
+    const api = await replica('api', '/from-api');
+    let worker: TestApp | undefined;
+    try {
+      const res = await api.request('POST', '/v1/emails', email('Across roles'));
+      const record = (await api.app.get<symbol, EmailStore>(EMAIL_STORE).get(res.json.id))!;
+      const occurredAt = new Date();
+      expect(await api.app.get(AppWebhooks).emitEvent({ type: 'opened', occurredAt }, record)).toBe(
+        1,
+      );
+      worker = await replica('worker', '/from-worker');
+      const hooks = await eventually(
+        async () => receiver.ofType('email.opened').length > 0 && receiver.ofType('email.opened'),
+      );
+      expect(hooks.map((h) => h.path)).toEqual(['/from-worker']);
+      // The worker also runs the round; its email.sent comes from the worker too.
+      await eventually(async () => receiver.ofType('email.sent').length === 1);
+      expect(receiver.received.every((r) => r.path === '/from-worker')).toBe(true);
+    } finally {
+      await worker?.close();
+      await api.close();
+      await receiver.stop();
+      await schema.drop();
     }
   });
 });
