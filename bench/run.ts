@@ -18,6 +18,11 @@ import { BODY_BYTES, emailBody } from './support/email-body';
 import { type DeliveryReport, type FakeChild, startFake } from './support/fake-child';
 import { amountLoad, type BenchKey, type LoadFigures, timedLoad } from './support/load';
 import { type SigningCost, signingCost } from './support/signing-cost';
+import {
+  WEBHOOK_DELIVERIES,
+  type WebhookDeliveryRun,
+  webhookDeliveries,
+} from './support/webhook-deliveries';
 
 const CONNECTIONS = 50;
 const WARMUP_SECONDS = 2;
@@ -154,6 +159,9 @@ async function main(): Promise<void> {
       deliveries.push(await delivery(work, 'delivery-higher', fake, body, HIGHER));
     }
 
+    progress(`${WEBHOOK_DELIVERIES} webhook deliveries to a local receiver`);
+    const webhooks = await webhookDeliveries(work);
+
     const peakRssBytes = Math.max(
       signed.peakRssBytes,
       held.peakRssBytes,
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
       ingest: { bare, floor, signed, held, unsigned },
       signingCost: cost,
       deliveries,
+      webhooks,
       peakRssBytes,
     };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
@@ -194,6 +203,7 @@ async function main(): Promise<void> {
         cost,
         deliveries,
         peakRssBytes,
+        webhooks,
       ),
     );
   } finally {
@@ -383,6 +393,7 @@ function render(
   cost: SigningCost,
   deliveries: DeliveryRun[],
   peakRssBytes: number,
+  webhooks: WebhookDeliveryRun,
 ): string {
   const { bare, floor, signed, held, unsigned } = runs;
   const out: string[] = [];
@@ -512,6 +523,17 @@ function render(
       `    peak RSS ${mb(d.peakRssBytes)}; other processes kept ${cores(d.otherCpuShare)} cores busy meanwhile`,
     );
     if (d.errorLogLines) line(`    ! ${d.errorLogLines} error lines in the server's log`);
+  }
+  line();
+  line(
+    `Webhooks to the application: ${int(webhooks.deliveries)} pending deliveries in the store, POSTed to a receiver in the bench process answering 204 at once`,
+  );
+  if (webhooks.perSecond !== undefined && webhooks.seconds !== undefined) {
+    line(
+      `  webhooks.concurrency ${webhooks.concurrency} (the default): ${int(webhooks.perSecond)} deliveries/s (${webhooks.seconds.toFixed(1)} s, server ${cores(webhooks.serverCpuShare ?? 0)} cores, peak RSS ${mb(webhooks.peakRssBytes)}), ${int(webhooks.repeats)} sent twice`,
+    );
+  } else {
+    line(`  ! unfinished: ${int(webhooks.received)} of ${int(webhooks.deliveries)} received`);
   }
   line();
   line(
