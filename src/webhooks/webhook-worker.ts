@@ -30,6 +30,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger('Webhooks');
   private readonly sender: WebhookSender;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Given back at shutdown while their attempt was still running: its result is not stored. */
+  private readonly released = new Set<string>();
   private running = false;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
@@ -75,6 +77,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     ]);
     if (done === 'timeout') {
       const left = [...this.inFlight.keys()];
+      for (const id of left) this.released.add(id);
       await this.store.release(left, this.owner, new Date());
       this.logger.warn({ released: left.length }, 'shutdown grace over: deliveries released');
     }
@@ -137,6 +140,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     const { attempt, delivered } = await this.sender.send(endpoint, delivery);
+    if (this.released.has(delivery.id)) return;
     const now = new Date();
     const retryAt = delivered
       ? undefined

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { EMAIL_STORE, type EmailStore } from '../../src/store/email.store';
+import { SqliteEmailStore } from '../../src/store/sqlite/sqlite.store';
 import { AppWebhooks } from '../../src/webhooks/app-webhooks.service';
 import { ResendFake } from '../fakes/resend.fake';
 import { createTempSchema } from '../support/postgres-schema';
@@ -430,6 +432,40 @@ describe('application webhooks across roles on one PostgreSQL store', () => {
       await api.close();
       await receiver.stop();
       await schema.drop();
+    }
+  });
+});
+
+describe('application webhooks on shutdown', () => {
+  it('gives a delivery still in flight after the grace period back, due at once', async () => {
+    const receiver = new WebhookReceiver(SECRET);
+    await receiver.start();
+    receiver.answer = () => 'hang';
+    const app = await startTestApp({
+      dispatch: FAST_DISPATCH,
+      server: { shutdownGraceMs: 100 },
+      logging: { level: 'fatal' },
+      webhooks: {
+        ...WEBHOOKS_FAST,
+        timeoutMs: 60_000,
+        endpoints: [{ id: 'app', url: `${receiver.url}/hooks`, secret: SECRET, events: ['*'] }],
+      },
+    });
+    try {
+      await app.request('POST', '/v1/emails', email('Hanging'));
+      await eventually(async () => receiver.received.length === 1);
+    } finally {
+      await app.close();
+      await receiver.stop();
+    }
+    // Leased for timeoutMs + 30 s when claimed; released, it is due again now.
+    const store = new SqliteEmailStore(join(app.dataDir, 'mailover.db'));
+    try {
+      const [again] = await store.webhookDeliveries().claimDue('next', new Date(), 1000, 10);
+      expect(again?.id).toBe(receiver.received[0].headers['webhook-id']);
+      expect(again.attempts).toBe(0);
+    } finally {
+      await store.close();
     }
   });
 });
