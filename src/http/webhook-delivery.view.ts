@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { WebhookAttempt, WebhookDelivery } from '../store/webhook-deliveries.store';
 
+/** At most this many attempts per delivery in an answer (the latest); attemptCount has them all. */
+export const MAX_ATTEMPTS_SHOWN = 50;
+
 export class WebhookAttemptView {
   @ApiProperty() at!: string;
   @ApiProperty() durationMs!: number;
@@ -27,7 +30,11 @@ export class WebhookDeliveryView {
   nextAttemptAt!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
-  @ApiProperty({ type: [WebhookAttemptView], description: 'Oldest first' })
+  @ApiProperty({ description: 'Attempts so far' }) attemptCount!: number;
+  @ApiProperty({
+    type: [WebhookAttemptView],
+    description: `Oldest first; the latest ${MAX_ATTEMPTS_SHOWN} when there were more`,
+  })
   attempts!: WebhookAttemptView[];
   @ApiProperty({
     type: 'object',
@@ -57,7 +64,8 @@ export function webhookDeliveryView(
     nextAttemptAt: delivery.status === 'pending' ? delivery.dueAt.toISOString() : null,
     createdAt: delivery.createdAt.toISOString(),
     updatedAt: delivery.updatedAt.toISOString(),
-    attempts: attempts.map((a) => ({
+    attemptCount: delivery.attempts,
+    attempts: attempts.slice(-MAX_ATTEMPTS_SHOWN).map((a) => ({
       at: a.at.toISOString(),
       durationMs: a.durationMs,
       statusCode: a.statusCode,

@@ -149,6 +149,7 @@ describe('signed webhooks to the application (Standard Webhooks)', () => {
       emailId: id,
       tenant: 'e2e-key',
       nextAttemptAt: null,
+      attemptCount: 1,
       attempts: [{ statusCode: 204, error: null }],
       payload: hook.json,
     });
