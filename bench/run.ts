@@ -20,6 +20,11 @@ import { amountLoad, type BenchKey, type LoadFigures, timedLoad } from './suppor
 import { type SigningCost, signingCost } from './support/signing-cost';
 import { recoveryRun, replicaRuns, replicasTable } from './replicas';
 import { failoverScenario, type FailoverFigures, failoverTable, MODES } from './failover';
+import {
+  WEBHOOK_DELIVERIES,
+  type WebhookDeliveryRun,
+  webhookDeliveries,
+} from './support/webhook-deliveries';
 
 const CONNECTIONS = 50;
 const WARMUP_SECONDS = 2;
@@ -166,6 +171,9 @@ async function main(): Promise<void> {
     const replicas = await replicaRuns(fake, KEY);
     const recovery = await recoveryRun(fake, KEY);
 
+    progress(`${WEBHOOK_DELIVERIES} webhook deliveries to a local receiver`);
+    const webhooks = await webhookDeliveries(work);
+
     const peakRssBytes = Math.max(
       signed.peakRssBytes,
       held.peakRssBytes,
@@ -192,6 +200,7 @@ async function main(): Promise<void> {
       ingest: { bare, floor, signed, held, unsigned },
       signingCost: cost,
       deliveries,
+      webhooks,
       peakRssBytes,
       failover,
       replicas,
@@ -209,6 +218,7 @@ async function main(): Promise<void> {
         cost,
         deliveries,
         peakRssBytes,
+        webhooks,
       ) +
         '\n' +
         failoverTable(failover) +
@@ -403,6 +413,7 @@ function render(
   cost: SigningCost,
   deliveries: DeliveryRun[],
   peakRssBytes: number,
+  webhooks: WebhookDeliveryRun,
 ): string {
   const { bare, floor, signed, held, unsigned } = runs;
   const out: string[] = [];
@@ -532,6 +543,17 @@ function render(
       `    peak RSS ${mb(d.peakRssBytes)}; other processes kept ${cores(d.otherCpuShare)} cores busy meanwhile`,
     );
     if (d.errorLogLines) line(`    ! ${d.errorLogLines} error lines in the server's log`);
+  }
+  line();
+  line(
+    `Webhooks to the application: ${int(webhooks.deliveries)} pending deliveries in the store, POSTed to a receiver in the bench process answering 204 at once`,
+  );
+  if (webhooks.perSecond !== undefined && webhooks.seconds !== undefined) {
+    line(
+      `  webhooks.concurrency ${webhooks.concurrency} (the default): ${int(webhooks.perSecond)} deliveries/s (${webhooks.seconds.toFixed(1)} s, server ${cores(webhooks.serverCpuShare ?? 0)} cores, peak RSS ${mb(webhooks.peakRssBytes)}), ${int(webhooks.repeats)} sent twice`,
+    );
+  } else {
+    line(`  ! unfinished: ${int(webhooks.received)} of ${int(webhooks.deliveries)} received`);
   }
   line();
   line(

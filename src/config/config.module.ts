@@ -9,6 +9,7 @@ import {
   RateLimitConfig,
   ServerConfig,
   StoreConfig,
+  WebhooksConfig,
 } from './config.schema';
 import { ProviderRegistry } from '../providers/provider.registry';
 
@@ -32,6 +33,7 @@ export class ConfigModule {
       { provide: RateLimitConfig, useValue: config.rateLimit },
       { provide: LimitsConfig, useValue: config.limits },
       { provide: LoggingConfig, useValue: config.logging },
+      { provide: WebhooksConfig, useValue: config.webhooks },
     ];
     return {
       module: ConfigModule,

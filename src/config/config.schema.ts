@@ -14,11 +14,12 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { Secret } from '../domain/secret';
-import { IsSecret, toBool, toSecret } from './setting.decorators';
+import { IsHttpUrl, IsSecret, toBool, toSecret } from './setting.decorators';
 
 /**
  * The settings every provider takes, whatever its type. Each vendor's plug-in
@@ -360,6 +361,110 @@ export class LoggingConfig {
   pretty = false;
 }
 
+/** The event types an application endpoint can subscribe to (`["*"]`: all of them). */
+export const WEBHOOK_EVENT_TYPES = [
+  'email.sent',
+  'email.failed',
+  'email.delivered',
+  'email.deferred',
+  'email.bounced',
+  'email.rejected',
+  'email.complained',
+  'email.unsubscribed',
+  'email.opened',
+  'email.clicked',
+  'email.suppressed',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** `whsec_` + base64 of 24 to 64 random bytes (Standard Webhooks). */
+export function IsWebhookSecret(): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isWebhookSecret',
+      validator: {
+        validate: (value: unknown) => {
+          if (!(value instanceof Secret)) return false;
+          const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value.reveal());
+          if (!match || match[1].length % 4 !== 0) return false;
+          const bytes = Buffer.from(match[1], 'base64').length;
+          return bytes >= 24 && bytes <= 64;
+        },
+      },
+    },
+    {
+      message:
+        'must be whsec_ followed by the base64 of 24 to 64 random bytes (e.g. `echo whsec_$(openssl rand -base64 32)`)',
+    },
+  );
+}
+
+/** One endpoint of the application that receives signed webhooks (Standard Webhooks). */
+export class WebhookEndpointConfig {
+  @IsString({ message: 'must be set' })
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'must be lower-case letters, digits, - or _' })
+  id!: string;
+
+  /** The operator's endpoint: http:// and loopback are allowed; production ones should be https://. */
+  @IsHttpUrl()
+  url!: string;
+
+  @Transform(toSecret)
+  @IsWebhookSecret()
+  secret!: Secret;
+
+  @IsArray()
+  @ArrayNotEmpty({ message: 'must list at least one event type, or "*"' })
+  @IsIn(['*', ...WEBHOOK_EVENT_TYPES], {
+    each: true,
+    message: `must be "*" or among ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+  })
+  events!: Array<WebhookEventType | '*'>;
+
+  /** Only emails of these tenants; absent: every tenant's. */
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  tenants?: string[];
+}
+
+export class WebhooksConfig {
+  @IsArray()
+  @ArrayUnique((e: WebhookEndpointConfig) => e?.id, { message: 'endpoint ids must be unique' })
+  @ValidateNested({ each: true })
+  @Type(() => WebhookEndpointConfig)
+  endpoints: WebhookEndpointConfig[] = [];
+
+  /** One attempt's limit (connect, send, answer); a timeout is retried like a 5xx. */
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  timeoutMs = 10_000;
+
+  /** Deliveries in flight at once in this process. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  concurrency = 16;
+
+  @IsInt()
+  @Min(10)
+  pollIntervalMs = 1000;
+
+  /** A delivery not answered 2xx is retried (exponential backoff, jitter) until this old, then failed. */
+  @IsInt()
+  @Min(1000)
+  maxAgeMs = 24 * 3600_000;
+
+  @IsInt()
+  @Min(1)
+  backoffBaseMs = 5_000;
+
+  @IsInt()
+  @Min(1)
+  backoffMaxMs = 3600_000;
+}
+
 /** The whole validated configuration. Injected by class; sections are injected by their classes too. */
 export class AppConfig {
   /** From MAILOVER_DATA_DIR (default ./data): SQLite file, sandbox outbox, first-run key. */
@@ -401,4 +506,8 @@ export class AppConfig {
   @ValidateNested()
   @Type(() => LoggingConfig)
   logging = new LoggingConfig();
+
+  @ValidateNested()
+  @Type(() => WebhooksConfig)
+  webhooks = new WebhooksConfig();
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ProvidersModule } from '../providers/providers.module';
 import { StoreModule } from '../store/store.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ClaimLoop } from './claim-loop';
 import { EmailService } from './email.service';
 import { Housekeeping } from './housekeeping.service';
@@ -13,7 +14,7 @@ import { RoundRunner } from './round-runner';
  * through OutboxSignals, so an API-only process (`server.role: api`) runs without a claim loop.
  */
 @Module({
-  imports: [ProvidersModule, StoreModule],
+  imports: [ProvidersModule, StoreModule, WebhooksModule],
   providers: [ProviderRoster, OutboxSignals, RoundRunner, ClaimLoop, Housekeeping, EmailService],
   exports: [ProviderRoster, OutboxSignals, EmailService],
 })

@@ -10,6 +10,7 @@ import {
 import { runRound } from './failover';
 import { OutboxSignals } from './outbox-signals';
 import { ProviderRoster } from './provider-roster.service';
+import { AppWebhooks } from '../webhooks/app-webhooks.service';
 import { roundResult } from './round-result';
 
 /** At most one warning a second per provider for failed attempts; the rest are counted in the next. */
@@ -17,7 +18,8 @@ const ATTEMPT_WARN_INTERVAL_MS = 1000;
 
 /**
  * Runs one failover round for a claimed email and turns its outcome into a stored result (with
- * every attempt), metrics, log lines and the `final` signal.
+ * every attempt, and the application's webhooks about it), metrics, log lines and the `final`
+ * signal.
  */
 @Injectable()
 export class RoundRunner {
@@ -30,6 +32,7 @@ export class RoundRunner {
     private readonly config: DispatchConfig,
     private readonly signals: OutboxSignals,
     private readonly metrics: MetricsService,
+    private readonly webhooks: AppWebhooks,
   ) {}
 
   /** Runs the round and stores it; answers false when the lease was lost before it was stored. */
@@ -41,11 +44,21 @@ export class RoundRunner {
     );
     const now = new Date();
     const result = roundResult(outcome, email, this.config, now.getTime());
-    const stored = await this.store.finishRound(email.id, owner, result, outcome.attempts, now);
+    // The application's webhooks about this result commit with it.
+    const deliveries = this.webhooks.forRound(email, result, now);
+    const stored = await this.store.finishRound(
+      email.id,
+      owner,
+      result,
+      outcome.attempts,
+      now,
+      deliveries,
+    );
     if (!stored) {
       this.logger.warn({ emailId: email.id }, 'lease lost before the round was stored');
       return false;
     }
+    if (deliveries.length > 0) this.webhooks.enqueued();
     this.metrics.recordRound(outcome.attempts, result.status);
     this.warnFailedAttempts(email.id, outcome.attempts);
     if (result.status !== 'rescheduled') this.signals.final(email.id, result.status);

@@ -5,6 +5,8 @@ import { EmailsController } from './emails.controller';
 import { MetricsController } from './metrics.controller';
 import { ProvidersController } from './providers.controller';
 import { WaitSlots } from './wait-slots';
+import { WebhookDeliveriesController } from './webhook-deliveries.controller';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 /** The REST API: thin controllers over dispatch. A worker-only process serves metrics alone. */
 @Module({})
@@ -12,11 +14,11 @@ export class HttpModule {
   static forRole(role: ServerRole): DynamicModule {
     return {
       module: HttpModule,
-      imports: [DispatchModule],
+      imports: [DispatchModule, WebhooksModule],
       controllers:
         role === 'worker'
           ? [MetricsController]
-          : [EmailsController, ProvidersController, MetricsController],
+          : [EmailsController, ProvidersController, WebhookDeliveriesController, MetricsController],
       providers: [WaitSlots],
     };
   }

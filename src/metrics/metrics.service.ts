@@ -85,6 +85,12 @@ export class MetricsService {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 30],
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'mailover_webhook_deliveries_total',
+    help: 'Attempts of webhooks to the application by outcome: delivered (2xx), retried (will be tried again), failed (given up)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private queueSource?: () => Promise<QueueStats>;
 
   constructor() {

@@ -1,5 +1,6 @@
 import type { OutboundEmail } from '../domain/email';
 import type { FailureKind } from '../domain/provider-error';
+import type { NewWebhookDelivery } from './webhook-deliveries.store';
 
 export type EmailStatus = 'queued' | 'scheduled' | 'sending' | 'sent' | 'failed' | 'cancelled';
 export const FINAL_STATUSES: ReadonlySet<EmailStatus> = new Set(['sent', 'failed', 'cancelled']);
@@ -148,7 +149,8 @@ export interface EmailStore {
   claimDue(owner: string, now: Date, leaseMs: number, limit: number): Promise<EmailRecord[]>;
   /**
    * Ends a round: records the attempts and the result, only if `owner` still holds the lease
-   * (answers false otherwise and changes nothing). Concurrent calls share commits.
+   * (answers false otherwise and changes nothing). Concurrent calls share commits. `deliveries`
+   * (the application's webhooks about this result) are stored in the same transaction.
    */
   finishRound(
     id: string,
@@ -156,6 +158,7 @@ export interface EmailStore {
     result: RoundResult,
     attempts: AttemptRecord[],
     now: Date,
+    deliveries?: readonly NewWebhookDelivery[],
   ): Promise<boolean>;
   /** Gives leased emails back (graceful shutdown): sending -> queued, due now. */
   release(ids: string[], owner: string, now: Date): Promise<void>;

@@ -23,6 +23,11 @@ import { DUE, LEASED } from './claim-predicates';
 import { GroupCommit, type GroupCommitStats, type Settled } from './group-commit';
 import { migrationProvider } from './migrations/migrations';
 import type { EmailsTable, IdempotencyKeysTable, StoreTables } from './store.tables';
+import {
+  insertWebhookDeliveries,
+  type NewWebhookDelivery,
+  WebhookDeliveryStore,
+} from './webhook-deliveries.store';
 
 type Db = Kysely<StoreTables>;
 type EmailRow = Selectable<EmailsTable>;
@@ -32,7 +37,9 @@ export interface StoreDialect {
   /** Opens a write transaction. SQLite takes the write lock up front so a read never has to upgrade. */
   readonly beginWrite: string;
   /** Makes concurrent claimers skip each other's rows (PostgreSQL: FOR UPDATE SKIP LOCKED). */
-  lockForClaim<Q extends SelectQueryBuilder<StoreTables, 'emails', { id: string }>>(query: Q): Q;
+  lockForClaim<Q extends SelectQueryBuilder<StoreTables, keyof StoreTables, { id: string }>>(
+    query: Q,
+  ): Q;
   /**
    * The emails table, read through one of the claim's partial indexes. SQLite's planner, without
    * statistics, prefers emails_status and sorts the whole backlog on every claim (O(backlog));
@@ -50,6 +57,7 @@ type WriteOp =
       result: RoundResult;
       attempts: AttemptRecord[];
       now: Date;
+      deliveries?: readonly NewWebhookDelivery[];
     }
   | ClaimOp
   | NonceOp;
@@ -100,6 +108,7 @@ export class KyselyEmailStore implements EmailStore {
   private migrator?: Migrator;
   private migrated = false;
   private closed = false;
+  private deliveries?: WebhookDeliveryStore;
 
   constructor(
     protected readonly db: Db,
@@ -141,8 +150,23 @@ export class KyselyEmailStore implements EmailStore {
     result: RoundResult,
     attempts: AttemptRecord[],
     now: Date,
+    deliveries?: readonly NewWebhookDelivery[],
   ): Promise<boolean> {
-    return this.submit({ kind: 'finish', id, owner, result, attempts, now }) as Promise<boolean>;
+    return this.submit({
+      kind: 'finish',
+      id,
+      owner,
+      result,
+      attempts,
+      now,
+      deliveries,
+    }) as Promise<boolean>;
+  }
+
+  /** The webhook deliveries on this store's database and connections. */
+  webhookDeliveries(): WebhookDeliveryStore {
+    this.deliveries ??= new WebhookDeliveryStore(this.db, this.dialect);
+    return this.deliveries;
   }
 
   async get(id: string): Promise<EmailRecord | undefined> {
@@ -363,6 +387,7 @@ export class KyselyEmailStore implements EmailStore {
     if (this.closed) return;
     this.closed = true;
     await this.writes.idle();
+    await this.deliveries?.idle();
     await this.db.destroy();
   }
 
@@ -480,10 +505,12 @@ export class KyselyEmailStore implements EmailStore {
 
     finishes.sort((a, b) => cmp(a.id, b.id));
     const attemptRows: Array<Insertable<StoreTables['attempts']>> = [];
+    const deliveries: NewWebhookDelivery[] = [];
     for (const f of finishes) {
       const round = await this.finishOne(trx, f);
       results[f.index] = round !== undefined;
       if (round === undefined) continue;
+      deliveries.push(...(f.deliveries ?? []));
       f.attempts.forEach((a, seq) =>
         attemptRows.push({
           email_id: f.id,
@@ -502,6 +529,14 @@ export class KyselyEmailStore implements EmailStore {
     for (const chunk of chunks(attemptRows, () => 1, ROWS_PER_INSERT, Infinity)) {
       await trx.insertInto('attempts').values(chunk).execute();
     }
+    // The round's webhooks commit with its result: a stored result always has its deliveries.
+    for (const chunk of chunks(
+      deliveries,
+      (d) => d.payload.length,
+      ROWS_PER_INSERT,
+      BYTES_PER_INSERT,
+    ))
+      await insertWebhookDeliveries(trx, chunk);
     // Last, so a claim sees what this batch created and finished.
     for (const c of claims) results[c.index] = await this.claimIn(trx, c);
     return results;

@@ -2,11 +2,13 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { absoluteIn } from '../config/config.loader';
 import { AppConfig } from '../config/config.schema';
 import { EMAIL_STORE, type EmailStore } from './email.store';
+import { KyselyEmailStore } from './kysely-email.store';
 import { PostgresEmailStore } from './postgres/postgres.store';
 import { SqliteEmailStore } from './sqlite/sqlite.store';
+import { WebhookDeliveryStore } from './webhook-deliveries.store';
 
 /** The store named by the configuration, not yet migrated. */
-export function openEmailStore(config: AppConfig): EmailStore {
+export function openEmailStore(config: AppConfig): KyselyEmailStore {
   const store = config.store;
   if (store.driver === 'postgres') {
     if (!store.postgresUrl) throw new Error('store.postgresUrl: must be set');
@@ -35,8 +37,18 @@ export function openEmailStore(config: AppConfig): EmailStore {
         return store;
       },
     },
+    {
+      // The application's webhook queue, on the email store's database and connections.
+      provide: WebhookDeliveryStore,
+      inject: [EMAIL_STORE],
+      useFactory: (store: EmailStore): WebhookDeliveryStore => {
+        if (!(store instanceof KyselyEmailStore))
+          throw new Error('webhook deliveries need the SQLite or PostgreSQL store');
+        return store.webhookDeliveries();
+      },
+    },
   ],
-  exports: [EMAIL_STORE],
+  exports: [EMAIL_STORE, WebhookDeliveryStore],
 })
 export class StoreModule implements OnApplicationShutdown {
   constructor(@Inject(EMAIL_STORE) private readonly store: EmailStore) {}

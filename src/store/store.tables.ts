@@ -81,4 +81,41 @@ export interface StoreTables {
   idempotency_keys: IdempotencyKeysTable;
   provider_switches: ProviderSwitchesTable;
   nonces: NoncesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+}
+
+/** One event for one application endpoint (Standard Webhooks), until it is answered 2xx or given up. */
+export interface WebhookDeliveriesTable {
+  /** `msg_` + a ULID: the `webhook-id` header, the same on every attempt. */
+  id: string;
+  endpoint_id: string;
+  /** `email.sent`, `email.failed`, ... */
+  type: string;
+  email_id: string | null;
+  tenant: string;
+  /** The exact JSON body every attempt sends (and signs). */
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** When it may next be tried; while leased, when the lease ends. */
+  due_at: number;
+  created_at: number;
+  updated_at: number;
+  /** The worker that claimed it last (pending and due_at in the future: in flight there). */
+  lease_owner: string | null;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+/** One POST of one delivery. */
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  /** 1 for the first attempt. */
+  seq: number;
+  at: number;
+  duration_ms: number;
+  /** The endpoint's HTTP status, or null when none came (timeout, refused). */
+  status_code: number | null;
+  error: string | null;
 }
