@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ServerRole } from '../config/config.schema';
 import { DispatchModule } from '../dispatch/dispatch.module';
+import { EmailContentController } from './email-content.controller';
 import { EmailsController } from './emails.controller';
 import { MetricsController } from './metrics.controller';
 import { ProvidersController } from './providers.controller';
@@ -16,7 +17,7 @@ export class HttpModule {
       controllers:
         role === 'worker'
           ? [MetricsController]
-          : [EmailsController, ProvidersController, MetricsController],
+          : [EmailsController, EmailContentController, ProvidersController, MetricsController],
       providers: [WaitSlots],
     };
   }
