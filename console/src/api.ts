@@ -92,8 +92,15 @@ export function expectOk<T>(answer: Answer<T>): T {
 
 /** A sentence for a refused call, from its problem+json. */
 export function problemText(answer: Answer): string {
-  const problem = (answer.json ?? {}) as { detail?: string; title?: string; errors?: Array<{ field: string; detail: string }> };
-  if (answer.status === 403) return `This key may not do that (${problem.detail ?? 'missing scope'}).`;
+  const problem = (answer.json ?? {}) as {
+    detail?: string;
+    title?: string;
+    errors?: Array<{ field: string; detail: string }>;
+  };
+  if (answer.status === 403)
+    return `This key may not do that (${problem.detail ?? 'missing scope'}).`;
   const fields = problem.errors?.map((e) => `${e.field}: ${e.detail}`).join('; ');
-  return [problem.detail ?? problem.title ?? `HTTP ${answer.status}`, fields].filter(Boolean).join(' ');
+  return [problem.detail ?? problem.title ?? `HTTP ${answer.status}`, fields]
+    .filter(Boolean)
+    .join(' ');
 }

@@ -53,5 +53,9 @@ export function bytes(n: number): string {
 
 /** A message region that screen readers announce. */
 export function notice(text: string, kind: 'error' | 'info' = 'error'): HTMLParagraphElement {
-  return h('p', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+  return h(
+    'p',
+    { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    text,
+  );
 }

@@ -82,7 +82,9 @@ function signInForm(): void {
       clear(error);
       if (!window.isSecureContext || !crypto.subtle) {
         error.append(
-          notice('This page cannot sign requests here: open the console over HTTPS or on localhost.'),
+          notice(
+            'This page cannot sign requests here: open the console over HTTPS or on localhost.',
+          ),
         );
         return;
       }
@@ -173,7 +175,10 @@ async function render(): Promise<void> {
   const route = ROUTES.find((r) => r.pattern.test(path));
   if (!route) {
     const main = shell(current, ROUTES[0]);
-    main.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: href('') }, 'Back to the overview')));
+    main.append(
+      h('h1', {}, 'Not found'),
+      h('p', {}, h('a', { href: href('') }, 'Back to the overview')),
+    );
     return;
   }
   const main = shell(current, route);
@@ -227,7 +232,8 @@ document.addEventListener('click', (event) => {
 window.addEventListener('popstate', () => void render());
 window.addEventListener(UNAUTHORIZED_EVENT, () => {
   signOut();
-  signInMessage = 'The API refused this key (wrong secret, disabled key, or clock skew). Sign in again.';
+  signInMessage =
+    'The API refused this key (wrong secret, disabled key, or clock skew). Sign in again.';
   render();
 });
 

@@ -96,5 +96,10 @@ export interface WebhookDelivery {
   type: string;
   status: string;
   createdAt: string;
-  attempts: Array<{ at: string; durationMs: number; statusCode: number | null; error: string | null }>;
+  attempts: Array<{
+    at: string;
+    durationMs: number;
+    statusCode: number | null;
+    error: string | null;
+  }>;
 }

@@ -139,7 +139,8 @@ export class ServerConfig {
   @ValidateIf((o: ServerConfig) => o.consolePath !== false)
   @IsString({ message: 'must be a path such as /console, or false' })
   @Matches(CONSOLE_PATH, {
-    message: 'must be a path such as /console (not /v1, /docs, /health, /metrics or /email), or false',
+    message:
+      'must be a path such as /console (not /v1, /docs, /health, /metrics or /email), or false',
   })
   consolePath: string | false = '/console';
 }

@@ -116,13 +116,16 @@ export function installConsole(
     if (asset) return send(request, reply, asset);
     // A missing file (a name with an extension) is a 404, not the app.
     if (extname(rest)) {
-      return reply.code(404).type('application/problem+json').send({
-        type: 'about:blank',
-        title: 'Not Found',
-        status: 404,
-        detail: 'no such file in the console',
-        instance: request.url.split('?')[0],
-      });
+      return reply
+        .code(404)
+        .type('application/problem+json')
+        .send({
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          detail: 'no such file in the console',
+          instance: request.url.split('?')[0],
+        });
     }
     return send(request, reply, index);
   });

@@ -23,12 +23,23 @@ const OUTCOME_TEXT: Record<string, string> = {
 
 function attemptItem(a: Attempt, next: Attempt | undefined): HTMLLIElement {
   const skipped = a.outcome === 'skipped';
-  const what = skipped ? (SKIP_REASONS[a.errorCode ?? ''] ?? `skipped (${a.errorCode ?? 'unavailable'})`) : (OUTCOME_TEXT[a.outcome] ?? a.outcome);
-  const failover = a.outcome !== 'sent' && a.outcome !== 'permanent' && next && next.provider !== a.provider;
+  const what = skipped
+    ? (SKIP_REASONS[a.errorCode ?? ''] ?? `skipped (${a.errorCode ?? 'unavailable'})`)
+    : (OUTCOME_TEXT[a.outcome] ?? a.outcome);
+  const failover =
+    a.outcome !== 'sent' && a.outcome !== 'permanent' && next && next.provider !== a.provider;
   return h(
     'li',
     { class: `step step-${a.outcome}` },
-    h('div', { class: 'step-head' }, h('strong', { class: 'provider' }, a.provider), ' ', badge(a.outcome), ' ', h('span', {}, what)),
+    h(
+      'div',
+      { class: 'step-head' },
+      h('strong', { class: 'provider' }, a.provider),
+      ' ',
+      badge(a.outcome),
+      ' ',
+      h('span', {}, what),
+    ),
     h(
       'div',
       { class: 'step-meta muted' },
@@ -64,7 +75,15 @@ function deliveryItem(d: WebhookDelivery): HTMLLIElement {
   return h(
     'li',
     { class: 'step step-webhook' },
-    h('div', { class: 'step-head' }, h('strong', {}, `webhook ${d.type}`), ' → ', d.endpoint, ' ', badge(d.status)),
+    h(
+      'div',
+      { class: 'step-head' },
+      h('strong', {}, `webhook ${d.type}`),
+      ' → ',
+      d.endpoint,
+      ' ',
+      badge(d.status),
+    ),
     h(
       'div',
       { class: 'step-meta muted' },
@@ -81,7 +100,11 @@ function tabs(items: Array<[string, () => Node]>): HTMLElement {
   const list = h('div', { role: 'tablist', 'aria-label': 'Content', class: 'tabs' });
   const panel = h('div', { role: 'tabpanel', id: 'content-panel', class: 'panel', tabindex: '0' });
   const buttons = items.map(([label], i) =>
-    h('button', { type: 'button', role: 'tab', id: `tab-${i}`, 'aria-controls': 'content-panel' }, label),
+    h(
+      'button',
+      { type: 'button', role: 'tab', id: `tab-${i}`, 'aria-controls': 'content-panel' },
+      label,
+    ),
   );
   const select = (i: number, focus = false) => {
     buttons.forEach((b, j) => {
@@ -116,14 +139,28 @@ function preview(html: string): HTMLElement {
     referrerpolicy: 'no-referrer',
   });
   frame.srcdoc = html;
-  return h('div', {}, frame, h('p', { class: 'muted' }, 'Scripts and remote content are not loaded in this preview.'));
+  return h(
+    'div',
+    {},
+    frame,
+    h('p', { class: 'muted' }, 'Scripts and remote content are not loaded in this preview.'),
+  );
 }
 
 function contentTabs(content: EmailContent): HTMLElement {
   const headers = Object.entries(content.headers);
   return tabs([
-    ['HTML', () => (content.html ? preview(content.html) : h('p', {}, 'This email has no HTML part.'))],
-    ['Text', () => (content.text ? h('pre', { class: 'text-part' }, content.text) : h('p', {}, 'This email has no text part.'))],
+    [
+      'HTML',
+      () => (content.html ? preview(content.html) : h('p', {}, 'This email has no HTML part.')),
+    ],
+    [
+      'Text',
+      () =>
+        content.text
+          ? h('pre', { class: 'text-part' }, content.text)
+          : h('p', {}, 'This email has no text part.'),
+    ],
     [
       'Headers',
       () =>
@@ -144,7 +181,13 @@ function contentTabs(content: EmailContent): HTMLElement {
               'ul',
               { class: 'attachments' },
               content.attachments.map((a) =>
-                h('li', {}, h('strong', {}, a.filename), ` · ${a.contentType} · ${bytes(a.size)}`, a.contentId ? ` · inline (cid:${a.contentId})` : null),
+                h(
+                  'li',
+                  {},
+                  h('strong', {}, a.filename),
+                  ` · ${a.contentType} · ${bytes(a.size)}`,
+                  a.contentId ? ` · inline (cid:${a.contentId})` : null,
+                ),
               ),
             )
           : h('p', {}, 'No attachments.'),
@@ -158,7 +201,12 @@ export async function emailPage(ctx: PageContext): Promise<void> {
   const summary = h('section', { 'aria-labelledby': 'email-title' });
   const timeline = h('section', { 'aria-labelledby': 'timeline-title', class: 'timeline' });
   const content = h('section', { 'aria-labelledby': 'content-title' });
-  ctx.main.append(h('p', {}, h('a', { href: href('emails') }, '← Emails')), summary, timeline, content);
+  ctx.main.append(
+    h('p', {}, h('a', { href: href('emails') }, '← Emails')),
+    summary,
+    timeline,
+    content,
+  );
 
   let deliveries: WebhookDelivery[] = [];
   let shown = '';
@@ -168,7 +216,11 @@ export async function emailPage(ctx: PageContext): Promise<void> {
     shown = json;
     clear(summary);
     const cancel = CANCELLABLE.has(email.status)
-      ? h('button', { type: 'button', class: 'danger', onclick: () => void doCancel() }, 'Cancel this email')
+      ? h(
+          'button',
+          { type: 'button', class: 'danger', onclick: () => void doCancel() },
+          'Cancel this email',
+        )
       : null;
     const status = h('div', { id: 'cancel-status' });
     append(summary, [
@@ -177,7 +229,12 @@ export async function emailPage(ctx: PageContext): Promise<void> {
         'dl',
         { class: 'kv' },
         h('dt', {}, 'Status'),
-        h('dd', {}, badge(email.status), email.error ? h('span', { class: 'step-error' }, ` ${email.error}`) : null),
+        h(
+          'dd',
+          {},
+          badge(email.status),
+          email.error ? h('span', { class: 'step-error' }, ` ${email.error}`) : null,
+        ),
         h('dt', {}, 'From'),
         h('dd', {}, email.from),
         h('dt', {}, 'To'),
@@ -185,7 +242,14 @@ export async function emailPage(ctx: PageContext): Promise<void> {
         email.cc.length ? [h('dt', {}, 'Cc'), h('dd', {}, email.cc.join(', '))] : null,
         email.bcc.length ? [h('dt', {}, 'Bcc'), h('dd', {}, email.bcc.join(', '))] : null,
         h('dt', {}, 'Provider'),
-        h('dd', {}, email.provider ?? '–', email.providerMessageId ? h('span', { class: 'muted' }, ` (message id ${email.providerMessageId})`) : null),
+        h(
+          'dd',
+          {},
+          email.provider ?? '–',
+          email.providerMessageId
+            ? h('span', { class: 'muted' }, ` (message id ${email.providerMessageId})`)
+            : null,
+        ),
         h('dt', {}, 'Created'),
         h('dd', {}, timeEl(email.createdAt)),
         email.sendAt ? [h('dt', {}, 'Send at'), h('dd', {}, timeEl(email.sendAt))] : null,
@@ -200,10 +264,24 @@ export async function emailPage(ctx: PageContext): Promise<void> {
     const attempts = [...(email.attempts ?? [])].sort((a, b) => a.at.localeCompare(b.at));
     timeline.append(
       h('h2', { id: 'timeline-title' }, 'Journey'),
-      h('p', { class: 'muted' }, `${attempts.length} attempt${attempts.length === 1 ? '' : 's'} over ${email.rounds} round${email.rounds === 1 ? '' : 's'}`),
+      h(
+        'p',
+        { class: 'muted' },
+        `${attempts.length} attempt${attempts.length === 1 ? '' : 's'} over ${email.rounds} round${email.rounds === 1 ? '' : 's'}`,
+      ),
       attempts.length
-        ? h('ol', { class: 'steps', 'aria-label': 'Attempts' }, attempts.map((a, i) => attemptItem(a, attempts[i + 1])))
-        : h('p', {}, email.status === 'scheduled' ? 'Scheduled: no provider tried yet.' : 'No provider tried yet.'),
+        ? h(
+            'ol',
+            { class: 'steps', 'aria-label': 'Attempts' },
+            attempts.map((a, i) => attemptItem(a, attempts[i + 1])),
+          )
+        : h(
+            'p',
+            {},
+            email.status === 'scheduled'
+              ? 'Scheduled: no provider tried yet.'
+              : 'No provider tried yet.',
+          ),
     );
     if (email.events?.length) {
       timeline.append(
@@ -214,7 +292,11 @@ export async function emailPage(ctx: PageContext): Promise<void> {
     if (deliveries.length) {
       timeline.append(
         h('h3', {}, 'Webhooks to the application'),
-        h('ol', { class: 'steps', 'aria-label': 'Webhook deliveries' }, deliveries.map(deliveryItem)),
+        h(
+          'ol',
+          { class: 'steps', 'aria-label': 'Webhook deliveries' },
+          deliveries.map(deliveryItem),
+        ),
       );
     }
 
@@ -246,7 +328,11 @@ export async function emailPage(ctx: PageContext): Promise<void> {
   const [body, hooks] = await Promise.all([
     call<EmailContent>(ctx.session, 'GET', `/v1/emails/${encodeURIComponent(id)}/content`),
     // Webhook deliveries to the application: an admin API that this server may not have (404).
-    call<{ items: WebhookDelivery[] }>(ctx.session, 'GET', `/v1/webhook-deliveries?emailId=${encodeURIComponent(id)}`),
+    call<{ items: WebhookDelivery[] }>(
+      ctx.session,
+      'GET',
+      `/v1/webhook-deliveries?emailId=${encodeURIComponent(id)}`,
+    ),
   ]);
   if (hooks.ok && Array.isArray(hooks.json?.items)) {
     deliveries = hooks.json.items;

@@ -33,7 +33,11 @@ export async function emailsPage(ctx: PageContext): Promise<void> {
     h('option', { value: '' }, 'any'),
     STATUSES.map((s) => h('option', { value: s, selected: q.get('status') === s }, s)),
   );
-  const recipient = h('input', { type: 'search', value: q.get('recipient') ?? '', placeholder: 'ann@example.com' });
+  const recipient = h('input', {
+    type: 'search',
+    value: q.get('recipient') ?? '',
+    placeholder: 'ann@example.com',
+  });
   const provider = h('input', { type: 'search', value: q.get('provider') ?? '' });
   const tag = h('input', { type: 'search', value: q.get('tag') ?? '' });
   const since = h('input', { type: 'datetime-local', value: toLocal(q.get('since')) });
@@ -47,7 +51,12 @@ export async function emailsPage(ctx: PageContext): Promise<void> {
     field('tag', 'Tag', tag),
     field('since', 'Since', since),
     field('until', 'Until', until),
-    h('div', { class: 'field actions' }, h('button', { type: 'submit' }, 'Filter'), h('a', { href: href('emails') }, 'Clear')),
+    h(
+      'div',
+      { class: 'field actions' },
+      h('button', { type: 'submit' }, 'Filter'),
+      h('a', { href: href('emails') }, 'Clear'),
+    ),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -106,7 +115,13 @@ export async function emailsPage(ctx: PageContext): Promise<void> {
         h(
           'thead',
           {},
-          h('tr', {}, ['Subject', 'Recipients', 'Status', 'Provider', 'Created'].map((c) => h('th', { scope: 'col' }, c))),
+          h(
+            'tr',
+            {},
+            ['Subject', 'Recipients', 'Status', 'Provider', 'Created'].map((c) =>
+              h('th', { scope: 'col' }, c),
+            ),
+          ),
         ),
         h(
           'tbody',
@@ -115,8 +130,16 @@ export async function emailsPage(ctx: PageContext): Promise<void> {
             h(
               'tr',
               {},
-              h('td', { 'data-label': 'Subject' }, h('a', { href: href(`emails/${e.id}`) }, e.subject || '(no subject)')),
-              h('td', { 'data-label': 'Recipients', class: 'wrap' }, [...e.to, ...e.cc, ...e.bcc].join(', ')),
+              h(
+                'td',
+                { 'data-label': 'Subject' },
+                h('a', { href: href(`emails/${e.id}`) }, e.subject || '(no subject)'),
+              ),
+              h(
+                'td',
+                { 'data-label': 'Recipients', class: 'wrap' },
+                [...e.to, ...e.cc, ...e.bcc].join(', '),
+              ),
               h('td', { 'data-label': 'Status' }, badge(e.status)),
               h('td', { 'data-label': 'Provider' }, e.provider ?? '–'),
               h('td', { 'data-label': 'Created' }, timeEl(e.createdAt)),
@@ -128,7 +151,13 @@ export async function emailsPage(ctx: PageContext): Promise<void> {
     if (page.nextCursor) {
       const next = new URLSearchParams(q);
       next.set('cursor', page.nextCursor);
-      results.append(h('p', {}, h('a', { href: `${href('emails')}?${next.toString()}`, rel: 'next' }, 'Older emails')));
+      results.append(
+        h(
+          'p',
+          {},
+          h('a', { href: `${href('emails')}?${next.toString()}`, rel: 'next' }, 'Older emails'),
+        ),
+      );
     }
   };
   await load();

@@ -1,24 +1,11 @@
 import { get } from '../api.js';
 import { href, type PageContext } from '../app.js';
 import { badge, clear, h, notice } from '../dom.js';
+import { samples } from '../metrics-text.js';
 import type { EmailPage, Provider } from '../types.js';
 
 const REFRESH_MS = 5000;
 const SAMPLE = 200;
-
-/** The value of each sample of `name` in a Prometheus text exposition, by its labels. */
-export function samples(text: string, name: string): Array<{ labels: Record<string, string>; value: number }> {
-  const out: Array<{ labels: Record<string, string>; value: number }> = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-z_:]+)(?:\{(.*)\})? ([-+0-9.eE]+|NaN)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
-    out.push({ labels, value: Number(m[3]) });
-  }
-  return out;
-}
 
 function duration(seconds: number): string {
   if (seconds < 1) return 'none waiting';
@@ -38,7 +25,9 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
       get<EmailPage>(ctx.session, `/v1/emails?limit=${SAMPLE}`),
       get<{ items: Provider[] }>(ctx.session, '/v1/providers'),
       // /metrics is open; its queue gauges are read from the store (every replica's emails).
-      fetch('/metrics', { credentials: 'omit', cache: 'no-store' }).then((r) => (r.ok ? r.text() : '')),
+      fetch('/metrics', { credentials: 'omit', cache: 'no-store' }).then((r) =>
+        r.ok ? r.text() : '',
+      ),
     ]);
     clear(body);
     const queue = samples(metrics, 'mailover_queue_emails');
@@ -57,7 +46,11 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
               { class: 'kv' },
               queue.map((s) => [
                 h('dt', {}, s.labels.status),
-                h('dd', {}, h('a', { href: `${href('emails')}?status=${s.labels.status}` }, String(s.value))),
+                h(
+                  'dd',
+                  {},
+                  h('a', { href: `${href('emails')}?status=${s.labels.status}` }, String(s.value)),
+                ),
               ]),
               h('dt', {}, 'oldest due'),
               h('dd', {}, oldest === undefined ? '–' : duration(oldest)),
@@ -72,7 +65,11 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
           'ul',
           { class: 'counts' },
           ['sent', 'failed', 'sending', 'queued', 'scheduled', 'cancelled'].map((s) =>
-            h('li', {}, h('a', { href: `${href('emails')}?status=${s}` }, badge(s), ` ${counts.get(s) ?? 0}`)),
+            h(
+              'li',
+              {},
+              h('a', { href: `${href('emails')}?status=${s}` }, badge(s), ` ${counts.get(s) ?? 0}`),
+            ),
           ),
         ),
       ),
@@ -84,7 +81,17 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
           'ul',
           { class: 'counts' },
           providers.items.map((p) =>
-            h('li', {}, h('strong', {}, p.id), ' ', badge(p.health), p.enabled ? null : [' ', badge('drained', 'disabled')], p.circuit !== 'closed' ? [' ', badge(`circuit ${p.circuit}`, `circuit-${p.circuit}`)] : null),
+            h(
+              'li',
+              {},
+              h('strong', {}, p.id),
+              ' ',
+              badge(p.health),
+              p.enabled ? null : [' ', badge('drained', 'disabled')],
+              p.circuit !== 'closed'
+                ? [' ', badge(`circuit ${p.circuit}`, `circuit-${p.circuit}`)]
+                : null,
+            ),
           ),
         ),
       ),

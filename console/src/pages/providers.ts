@@ -6,7 +6,9 @@ import type { Provider } from '../types.js';
 const REFRESH_MS = 3000;
 
 function rate(p: Provider): string {
-  return p.recentSuccessRate === null ? '–' : `${Math.round(p.recentSuccessRate * 100)} % of ${p.recentOutcomes}`;
+  return p.recentSuccessRate === null
+    ? '–'
+    : `${Math.round(p.recentSuccessRate * 100)} % of ${p.recentOutcomes}`;
 }
 
 /** Every provider's state, circuit and recent success; drain and enable (admin keys). */
@@ -16,7 +18,11 @@ export async function providersPage(ctx: PageContext): Promise<void> {
   const list = h('div', { class: 'cards' });
   ctx.main.append(
     h('h1', {}, 'Providers'),
-    h('p', { class: 'muted' }, 'In routing order. Draining a provider sends nothing new to it, on every replica, until it is enabled (admin keys).'),
+    h(
+      'p',
+      { class: 'muted' },
+      'In routing order. Draining a provider sends nothing new to it, on every replica, until it is enabled (admin keys).',
+    ),
     actionStatus,
     live,
     list,
@@ -25,7 +31,11 @@ export async function providersPage(ctx: PageContext): Promise<void> {
   const toggle = async (p: Provider) => {
     clear(actionStatus);
     const action = p.enabled ? 'disable' : 'enable';
-    const answer = await call(ctx.session, 'POST', `/v1/providers/${encodeURIComponent(p.id)}/${action}`);
+    const answer = await call(
+      ctx.session,
+      'POST',
+      `/v1/providers/${encodeURIComponent(p.id)}/${action}`,
+    );
     if (!answer.ok) {
       actionStatus.append(notice(`${p.id}: ${problemText(answer)}`));
       return;
@@ -48,13 +58,7 @@ export async function providersPage(ctx: PageContext): Promise<void> {
         h(
           'article',
           { class: `card provider health-${p.health}`, 'aria-labelledby': `provider-${p.id}` },
-          h(
-            'h2',
-            { id: `provider-${p.id}` },
-            p.id,
-            ' ',
-            h('span', { class: 'muted' }, p.type),
-          ),
+          h('h2', { id: `provider-${p.id}` }, p.id, ' ', h('span', { class: 'muted' }, p.type)),
           h(
             'dl',
             { class: 'kv' },
@@ -73,14 +77,24 @@ export async function providersPage(ctx: PageContext): Promise<void> {
             p.lastError
               ? [
                   h('dt', {}, 'Last error'),
-                  h('dd', { class: 'step-error' }, `${p.lastError.kind}: ${p.lastError.message} (`, timeEl(p.lastError.at), ')'),
+                  h(
+                    'dd',
+                    { class: 'step-error' },
+                    `${p.lastError.kind}: ${p.lastError.message} (`,
+                    timeEl(p.lastError.at),
+                    ')',
+                  ),
                 ]
               : null,
           ),
           h(
             'p',
             { class: 'row' },
-            h('a', { href: `${href('emails')}?provider=${encodeURIComponent(p.id)}` }, `Emails sent by ${p.id}`),
+            h(
+              'a',
+              { href: `${href('emails')}?provider=${encodeURIComponent(p.id)}` },
+              `Emails sent by ${p.id}`,
+            ),
             h(
               'button',
               { type: 'button', class: p.enabled ? 'danger' : '', onclick: () => void toggle(p) },

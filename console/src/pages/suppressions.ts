@@ -13,19 +13,33 @@ export async function suppressionsPage(ctx: PageContext): Promise<void> {
   const results = h('div', {});
   ctx.main.append(h('h1', {}, 'Suppressions'), status);
 
-  const first = await call<{ items: Suppression[] }>(ctx.session, 'GET', `/v1/suppressions${q ? `?address=${encodeURIComponent(q)}` : ''}`);
+  const first = await call<{ items: Suppression[] }>(
+    ctx.session,
+    'GET',
+    `/v1/suppressions${q ? `?address=${encodeURIComponent(q)}` : ''}`,
+  );
   if (first.status === 404) {
     status.append(
-      notice('Suppressions are not available on this server: it has no suppression API (/v1/suppressions).', 'info'),
+      notice(
+        'Suppressions are not available on this server: it has no suppression API (/v1/suppressions).',
+        'info',
+      ),
     );
     return;
   }
   if (first.status === 403) {
-    status.append(notice('Only keys with the admin scope can see and change the suppression list.'));
+    status.append(
+      notice('Only keys with the admin scope can see and change the suppression list.'),
+    );
     return;
   }
 
-  const search = h('input', { id: 'suppression-search', name: 'address', type: 'search', value: q });
+  const search = h('input', {
+    id: 'suppression-search',
+    name: 'address',
+    type: 'search',
+    value: q,
+  });
   const searchForm = h(
     'form',
     { role: 'search', class: 'filters', 'aria-label': 'Search suppressions' },
@@ -38,11 +52,21 @@ export async function suppressionsPage(ctx: PageContext): Promise<void> {
     navigate(href('suppressions') + (value ? `?address=${encodeURIComponent(value)}` : ''));
   });
 
-  const address = h('input', { id: 'suppression-add', name: 'address', type: 'email', required: true });
+  const address = h('input', {
+    id: 'suppression-add',
+    name: 'address',
+    type: 'email',
+    required: true,
+  });
   const addForm = h(
     'form',
     { class: 'filters', 'aria-label': 'Add a suppression' },
-    h('div', { class: 'field' }, h('label', { for: 'suppression-add' }, 'Suppress address'), address),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'suppression-add' }, 'Suppress address'),
+      address,
+    ),
     h('div', { class: 'field actions' }, h('button', { type: 'submit' }, 'Add')),
   );
   addForm.addEventListener('submit', (event) => {
@@ -50,7 +74,12 @@ export async function suppressionsPage(ctx: PageContext): Promise<void> {
     void (async () => {
       clear(status);
       const value = address.value.trim();
-      const answer = await call(ctx.session, 'PUT', `/v1/suppressions/${encodeURIComponent(value)}`, { reason: 'manual' });
+      const answer = await call(
+        ctx.session,
+        'PUT',
+        `/v1/suppressions/${encodeURIComponent(value)}`,
+        { reason: 'manual' },
+      );
       if (!answer.ok) return void status.append(notice(`Not added: ${problemText(answer)}`));
       status.append(notice(`${value} is suppressed.`, 'info'));
       address.value = '';
@@ -66,7 +95,17 @@ export async function suppressionsPage(ctx: PageContext): Promise<void> {
       h(
         'table',
         {},
-        h('thead', {}, h('tr', {}, ['Address', 'Reason', 'Since', 'Caused by', ''].map((c) => h('th', { scope: 'col' }, c)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Address', 'Reason', 'Since', 'Caused by', ''].map((c) =>
+              h('th', { scope: 'col' }, c),
+            ),
+          ),
+        ),
         h(
           'tbody',
           {},
@@ -88,7 +127,16 @@ export async function suppressionsPage(ctx: PageContext): Promise<void> {
               h(
                 'td',
                 {},
-                h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${who}`, onclick: () => void remove(who) }, 'Remove'),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'danger',
+                    'aria-label': `Remove ${who}`,
+                    onclick: () => void remove(who),
+                  },
+                  'Remove',
+                ),
               ),
             );
           }),
@@ -106,7 +154,11 @@ export async function suppressionsPage(ctx: PageContext): Promise<void> {
   };
 
   const load = async () => {
-    const answer = await call<{ items: Suppression[] }>(ctx.session, 'GET', `/v1/suppressions${q ? `?address=${encodeURIComponent(q)}` : ''}`);
+    const answer = await call<{ items: Suppression[] }>(
+      ctx.session,
+      'GET',
+      `/v1/suppressions${q ? `?address=${encodeURIComponent(q)}` : ''}`,
+    );
     if (!answer.ok) return void status.append(notice(problemText(answer)));
     draw(answer.json.items ?? []);
   };
