@@ -19,6 +19,9 @@ FROM toolchain AS build
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The operator console: built into dist/console-ui, which the runtime stage copies with dist/.
+COPY console ./console
+COPY scripts/build-console.js ./scripts/build-console.js
 RUN npm run build
 
 FROM toolchain AS deps

@@ -48,8 +48,9 @@ if [ -e "$APP/node_modules/typescript" ] || [ -e "$APP/node_modules/jest" ]; the
   echo "image-steps: dev dependencies were installed" >&2; exit 1
 fi
 
-echo "== build stage: tsc into dist/"
+echo "== build stage: tsc into dist/, the console into dist/console-ui"
 (cd "$REPO" && node_modules/.bin/tsc -p tsconfig.build.json --outDir "$APP/dist")
+(cd "$REPO" && node scripts/build-console.js "$APP/dist/console-ui")
 
 echo "== runtime stage: root-owned read-only application, data directory owned by $UID_GID"
 chown -R 0:0 "$APP"
@@ -95,6 +96,11 @@ if [ -z "$ready" ]; then
   cat "$WORK/server.log" >&2; exit 1
 fi
 echo "/health/ready: 200"
+console_page="$(curl -s "http://127.0.0.1:$PORT/console/emails")"
+case "$console_page" in
+  *'src="main.js"'*) echo "/console: the operator console is served" ;;
+  *) echo "image-steps: /console does not serve the console" >&2; exit 1 ;;
+esac
 [ "$(ps -o uid= -p "$SERVER_PID" | tr -d ' ')" = "$UID_GID" ] || { echo "image-steps: server is not uid $UID_GID" >&2; exit 1; }
 
 echo "== send an email with the CLI"

@@ -29,6 +29,7 @@ const sources = Math.max(
   newest(join(root, 'src')),
   newest(join(root, 'tsconfig.json')),
   newest(join(root, 'tsconfig.build.json')),
+  newest(join(root, 'console')),
 );
 if (built() >= sources) {
   process.stdout.write('mailover: dist/ is up to date\n');
@@ -43,4 +44,8 @@ if (built() >= sources) {
     ],
     { cwd: root, stdio: 'inherit' },
   );
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-console.js')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

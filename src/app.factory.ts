@@ -7,6 +7,7 @@ import { SIGNATURE_SECURITY } from './auth/auth.decorators';
 import { installSignedBodyParsers } from './auth/signed-body.parsers';
 import { signatureSecurityScheme, swaggerSigningOptions } from './auth/swagger-signing';
 import type { AppConfig } from './config/config.schema';
+import { installConsole } from './console/console.static';
 import { ProblemFilter } from './http/problem.filter';
 import { installSecurityHeaders } from './http/security-headers';
 import { AccessLog } from './logging/access-log';
@@ -71,5 +72,6 @@ export async function createApp(
     jsonDocumentUrl: 'docs-json',
     ...swaggerSigningOptions(),
   });
+  if (config.server.consolePath !== false) installConsole(app, config.server.consolePath);
   return app;
 }

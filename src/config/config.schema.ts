@@ -63,6 +63,10 @@ export class ProviderConfig {
 export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
 export type ServerRole = (typeof SERVER_ROLES)[number];
 
+/** A path of one or more segments that does not shadow the API, its docs or the probes. */
+const CONSOLE_PATH =
+  /^(?!\/(?:v1|docs|docs-json|health|metrics|email)(?:\/|$))(?:\/[A-Za-z0-9._~-]+)+$/;
+
 export class ServerConfig {
   @IsInt()
   @Min(0)
@@ -128,6 +132,18 @@ export class ServerConfig {
     message: `must be one of ${SERVER_ROLES.join(', ')}`,
   })
   role: ServerRole = 'all';
+
+  /**
+   * Where the operator console is served (a contract: `/console` by default); `false` turns it
+   * off. One or more path segments, not one of the API's own prefixes.
+   */
+  @ValidateIf((o: ServerConfig) => o.consolePath !== false)
+  @IsString({ message: 'must be a path such as /console, or false' })
+  @Matches(CONSOLE_PATH, {
+    message:
+      'must be a path such as /console (not /v1, /docs, /health, /metrics or /email), or false',
+  })
+  consolePath: string | false = '/console';
 }
 
 export class StoreConfig {

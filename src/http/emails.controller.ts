@@ -133,7 +133,7 @@ export class EmailsController {
 }
 
 /** The tenant whose emails the caller sees: its key's, or every tenant's (undefined) for admin keys. */
-function visibleTenant(req: FastifyRequest): string | undefined {
+export function visibleTenant(req: FastifyRequest): string | undefined {
   const principal = principalOf(req)!;
   return principal.scopes.includes('admin') ? undefined : principal.tenant;
 }

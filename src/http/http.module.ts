@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ServerRole } from '../config/config.schema';
 import { DispatchModule } from '../dispatch/dispatch.module';
+import { EmailContentController } from './email-content.controller';
 import { EmailsController } from './emails.controller';
 import { MetricsController } from './metrics.controller';
 import { ProvidersController } from './providers.controller';
@@ -18,7 +19,13 @@ export class HttpModule {
       controllers:
         role === 'worker'
           ? [MetricsController]
-          : [EmailsController, ProvidersController, WebhookDeliveriesController, MetricsController],
+          : [
+              EmailsController,
+              EmailContentController,
+              ProvidersController,
+              WebhookDeliveriesController,
+              MetricsController,
+            ],
       providers: [WaitSlots],
     };
   }
