@@ -12,11 +12,6 @@ const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
 const EXPECTED_ERRORS: Array<{ what: string; text: RegExp; url?: RegExp }> = [
   { what: 'the wrong secret, refused', text: /status of 401/, url: /\/v1\/emails\?limit=1$/ },
   {
-    what: 'webhook deliveries: not on this server yet',
-    text: /status of 404/,
-    url: /\/v1\/webhook-deliveries\?emailId=/,
-  },
-  {
     what: 'suppressions: not on this server yet',
     text: /status of 404/,
     url: /\/v1\/suppressions$/,
