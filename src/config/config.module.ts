@@ -4,11 +4,13 @@ import {
   AppConfig,
   AuthConfig,
   DispatchConfig,
+  EventsConfig,
   LimitsConfig,
   LoggingConfig,
   RateLimitConfig,
   ServerConfig,
   StoreConfig,
+  SuppressionConfig,
 } from './config.schema';
 import { ProviderRegistry } from '../providers/provider.registry';
 
@@ -32,6 +34,8 @@ export class ConfigModule {
       { provide: RateLimitConfig, useValue: config.rateLimit },
       { provide: LimitsConfig, useValue: config.limits },
       { provide: LoggingConfig, useValue: config.logging },
+      { provide: EventsConfig, useValue: config.events },
+      { provide: SuppressionConfig, useValue: config.suppression },
     ];
     return {
       module: ConfigModule,

@@ -11,6 +11,7 @@ import { runRound } from './failover';
 import { OutboxSignals } from './outbox-signals';
 import { ProviderRoster } from './provider-roster.service';
 import { roundResult } from './round-result';
+import { SuppressionGate } from './suppression-gate';
 
 /** At most one warning a second per provider for failed attempts; the rest are counted in the next. */
 const ATTEMPT_WARN_INTERVAL_MS = 1000;
@@ -30,15 +31,14 @@ export class RoundRunner {
     private readonly config: DispatchConfig,
     private readonly signals: OutboxSignals,
     private readonly metrics: MetricsService,
+    private readonly suppression: SuppressionGate,
   ) {}
 
   /** Runs the round and stores it; answers false when the lease was lost before it was stored. */
   async run(email: EmailRecord, owner: string): Promise<boolean> {
-    const outcome = await runRound(
-      email.message,
-      this.roster.route(email.providers),
-      this.config.ambiguous,
-    );
+    const message = await this.suppression.filter(email);
+    if (!message) return this.failSuppressed(email, owner);
+    const outcome = await runRound(message, this.roster.route(email.providers), this.config.ambiguous);
     const now = new Date();
     const result = roundResult(outcome, email, this.config, now.getTime());
     const stored = await this.store.finishRound(email.id, owner, result, outcome.attempts, now);
@@ -60,6 +60,17 @@ export class RoundRunner {
     else if (result.status === 'rescheduled' || outcome.attempts.length > 1)
       this.logger.log(line, 'round finished');
     else this.logger.debug?.(line, 'round finished');
+    return true;
+  }
+
+  /** Every recipient is on the suppression list: no provider is called. */
+  private async failSuppressed(email: EmailRecord, owner: string): Promise<boolean> {
+    const result = { status: 'failed' as const, error: 'all recipients are suppressed' };
+    const stored = await this.store.finishRound(email.id, owner, result, [], new Date());
+    if (!stored) return false;
+    this.metrics.recordRound([], result.status);
+    this.signals.final(email.id, result.status);
+    this.logger.log({ emailId: email.id, status: 'failed' }, 'all recipients are suppressed');
     return true;
   }
 
