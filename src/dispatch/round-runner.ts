@@ -38,7 +38,11 @@ export class RoundRunner {
   async run(email: EmailRecord, owner: string): Promise<boolean> {
     const message = await this.suppression.filter(email);
     if (!message) return this.failSuppressed(email, owner);
-    const outcome = await runRound(message, this.roster.route(email.providers), this.config.ambiguous);
+    const outcome = await runRound(
+      message,
+      this.roster.route(email.providers),
+      this.config.ambiguous,
+    );
     const now = new Date();
     const result = roundResult(outcome, email, this.config, now.getTime());
     const stored = await this.store.finishRound(email.id, owner, result, outcome.attempts, now);

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ServerRole } from '../config/config.schema';
 import { DispatchModule } from '../dispatch/dispatch.module';
+import { EventsModule } from '../events/events.module';
 import { EmailsController } from './emails.controller';
 import { MetricsController } from './metrics.controller';
 import { ProvidersController } from './providers.controller';
@@ -12,7 +13,7 @@ export class HttpModule {
   static forRole(role: ServerRole): DynamicModule {
     return {
       module: HttpModule,
-      imports: [DispatchModule],
+      imports: role === 'worker' ? [DispatchModule] : [DispatchModule, EventsModule],
       controllers:
         role === 'worker'
           ? [MetricsController]

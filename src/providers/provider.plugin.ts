@@ -60,8 +60,7 @@ export interface WebhookContext {
  * `confirmUrl` is fetched before answering (SNS subscription confirmation).
  */
 export type WebhookVerdict =
-  | { ok: true; dedupeKey: string; confirmUrl?: string }
-  | { ok: false; reason: string };
+  { ok: true; dedupeKey: string; confirmUrl?: string } | { ok: false; reason: string };
 
 /**
  * A plug-in's webhook part: the settings class of the provider's `webhook:` block, the verifier

@@ -35,7 +35,11 @@ export function fresh(seconds: number, now: Date, toleranceMs: number): boolean 
 }
 
 /** `Authorization: Basic` with these credentials, compared in constant time. */
-export function basicMatches(authorization: string | undefined, user: string, pass: string): boolean {
+export function basicMatches(
+  authorization: string | undefined,
+  user: string,
+  pass: string,
+): boolean {
   const given = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization?.trim() ?? '')?.[1] ?? '';
   const expected = Buffer.from(`${user}:${pass}`).toString('base64');
   return safeEqual(given, expected);

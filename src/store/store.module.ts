@@ -43,7 +43,8 @@ export function openEmailStore(config: AppConfig): EmailStore {
       provide: EVENT_STORE,
       inject: [EMAIL_STORE],
       useFactory: (store: EmailStore): EventStore => {
-        if (!(store instanceof KyselyEmailStore)) throw new Error('the event store needs a Kysely store');
+        if (!(store instanceof KyselyEmailStore))
+          throw new Error('the event store needs a Kysely store');
         return new KyselyEventStore(store.database);
       },
     },

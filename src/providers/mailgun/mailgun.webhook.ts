@@ -40,9 +40,10 @@ export const mailgunWebhook = defineWebhook<MailgunWebhookSettings>({
     const token = str(signature.token);
     const given = str(signature.signature);
     if (!timestamp || !token || !given) return { ok: false, reason: 'unsigned' };
-    if (!fresh(Number(timestamp), request.now, TOLERANCE_MS))
-      return { ok: false, reason: 'stale' };
-    const expected = hmac('sha256', settings.signingKey.reveal(), timestamp + token).toString('hex');
+    if (!fresh(Number(timestamp), request.now, TOLERANCE_MS)) return { ok: false, reason: 'stale' };
+    const expected = hmac('sha256', settings.signingKey.reveal(), timestamp + token).toString(
+      'hex',
+    );
     return safeEqual(given.toLowerCase(), expected)
       ? { ok: true, dedupeKey: token }
       : { ok: false, reason: 'signature' };

@@ -3,7 +3,18 @@ import { IsSecret, IsHttpUrl, toSecret } from '../../config/setting.decorators';
 import { WebhookPayloadError, type EventType, type ProviderEvent } from '../../domain/events';
 import type { Secret } from '../../domain/secret';
 import { defineWebhook } from '../provider.plugin';
-import { dateOf, event, header, hmac, isObject, obj, readJson, safeEqual, sha256Hex, str } from '../webhook-support';
+import {
+  dateOf,
+  event,
+  header,
+  hmac,
+  isObject,
+  obj,
+  readJson,
+  safeEqual,
+  sha256Hex,
+  str,
+} from '../webhook-support';
 
 /** A Mandrill provider's `webhook:` settings. */
 export class MandrillWebhookSettings {
@@ -47,7 +58,7 @@ export const mandrillWebhook = defineWebhook<MandrillWebhookSettings>({
     });
   },
   setup:
-    'Settings > Webhooks: add `https://<host>/v1/webhooks/<id>` (Mandrill checks it with HEAD) for send, deferral, hard_bounce, soft_bounce, delivered, open, click, spam, unsub, reject; set `webhook.url` to that exact URL and `webhook.key` to the webhook\'s key.',
+    "Settings > Webhooks: add `https://<host>/v1/webhooks/<id>` (Mandrill checks it with HEAD) for send, deferral, hard_bounce, soft_bounce, delivered, open, click, spam, unsub, reject; set `webhook.url` to that exact URL and `webhook.key` to the webhook's key.",
 });
 
 /** https://mailchimp.com/developer/transactional/docs/webhooks/ */

@@ -4,7 +4,17 @@ import { IsSecret, toSecret } from '../../config/setting.decorators';
 import { WebhookPayloadError, type EventType, type ProviderEvent } from '../../domain/events';
 import type { Secret } from '../../domain/secret';
 import { defineWebhook } from '../provider.plugin';
-import { basicMatches, dateOf, event, header, isObject, obj, readJson, sha256Hex, str } from '../webhook-support';
+import {
+  basicMatches,
+  dateOf,
+  event,
+  header,
+  isObject,
+  obj,
+  readJson,
+  sha256Hex,
+  str,
+} from '../webhook-support';
 
 /** A Postmark provider's `webhook:` settings: the webhook's HTTP Basic credentials. */
 export class PostmarkWebhookSettings {
@@ -87,7 +97,10 @@ function postmarkEvent(p: Record<string, unknown>): ProviderEvent {
     case 'SubscriptionChange':
       return event({
         ...common,
-        type: p.SuppressSending === true && p.SuppressionReason === 'ManualSuppression' ? 'unsubscribed' : 'unknown',
+        type:
+          p.SuppressSending === true && p.SuppressionReason === 'ManualSuppression'
+            ? 'unsubscribed'
+            : 'unknown',
       });
     default:
       return event({ ...common, type: 'unknown' });

@@ -72,7 +72,7 @@ export const resendWebhook = defineWebhook<ResendWebhookSettings>({
     return resendEvents(payload, payload.data);
   },
   setup:
-    'Dashboard > Webhooks: endpoint `https://<host>/v1/webhooks/<id>` with the email.* events wanted; set `webhook.secret` to the endpoint\'s signing secret (`whsec_...`).',
+    "Dashboard > Webhooks: endpoint `https://<host>/v1/webhooks/<id>` with the email.* events wanted; set `webhook.secret` to the endpoint's signing secret (`whsec_...`).",
 });
 
 /** https://resend.com/docs/webhooks/event-types */
@@ -94,7 +94,10 @@ function tagValue(tags: unknown, name: string): string | undefined {
   return str(obj(tags)[name]);
 }
 
-function resendEvents(payload: Record<string, unknown>, data: Record<string, unknown>): ProviderEvent[] {
+function resendEvents(
+  payload: Record<string, unknown>,
+  data: Record<string, unknown>,
+): ProviderEvent[] {
   const name = String(payload.type);
   const type = TYPES[name] ?? 'unknown';
   const bounce = obj(data.bounce);

@@ -111,7 +111,11 @@ function sendgridEvent(item: Record<string, unknown>, fallbackKey: string): Prov
     case 'delivered':
       return event({ ...common, type: 'delivered' });
     case 'bounce':
-      return event({ ...common, type: 'bounced', bounce: item.type === 'blocked' ? 'soft' : 'hard' });
+      return event({
+        ...common,
+        type: 'bounced',
+        bounce: item.type === 'blocked' ? 'soft' : 'hard',
+      });
     case 'dropped':
       return event({ ...common, type: 'rejected' });
     case 'spamreport':

@@ -1,12 +1,6 @@
 import { verify, X509Certificate } from 'node:crypto';
 import { Transform } from 'class-transformer';
-import {
-  ArrayNotEmpty,
-  IsArray,
-  IsBoolean,
-  IsString,
-  ValidateBy,
-} from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsString, ValidateBy } from 'class-validator';
 import { toBool } from '../../config/setting.decorators';
 import { type ProviderEvent } from '../../domain/events';
 import { defineWebhook, type WebhookVerdict } from '../provider.plugin';
@@ -172,8 +166,8 @@ function sesEvents(message: Json, snsMessageId: string): ProviderEvent[] {
         .map(obj)
         .find((h) => String(h.name).toLowerCase() === 'x-mailover-id')?.value
     : undefined;
-  const mailoverId = (Array.isArray(tags.mailover_id) ? str(tags.mailover_id[0]) : undefined) ??
-    str(headerId);
+  const mailoverId =
+    (Array.isArray(tags.mailover_id) ? str(tags.mailover_id[0]) : undefined) ?? str(headerId);
   const base = {
     providerMessageId: str(mail.messageId),
     mailoverId,
@@ -201,7 +195,11 @@ function sesEvents(message: Json, snsMessageId: string): ProviderEvent[] {
       return each(mail.destination, { type: 'sent' });
     case 'Delivery': {
       const d = obj(message.delivery);
-      return each(d.recipients, { type: 'delivered', occurredAt: dateOf(d.timestamp, base.occurredAt), reason: str(d.smtpResponse) });
+      return each(d.recipients, {
+        type: 'delivered',
+        occurredAt: dateOf(d.timestamp, base.occurredAt),
+        reason: str(d.smtpResponse),
+      });
     }
     case 'DeliveryDelay': {
       const d = obj(message.deliveryDelay);
@@ -212,7 +210,10 @@ function sesEvents(message: Json, snsMessageId: string): ProviderEvent[] {
       const at = dateOf(b.timestamp, base.occurredAt);
       const sub = str(b.bounceSubType) ?? '';
       const reason = `${str(b.bounceType) ?? ''}/${sub}`;
-      if (b.bounceType === 'Permanent' && (sub === 'Suppressed' || sub === 'OnAccountSuppressionList'))
+      if (
+        b.bounceType === 'Permanent' &&
+        (sub === 'Suppressed' || sub === 'OnAccountSuppressionList')
+      )
         return each(b.bouncedRecipients, { type: 'rejected', occurredAt: at, reason });
       return each(b.bouncedRecipients, {
         type: 'bounced',

@@ -73,7 +73,8 @@ function bounceEvent(
   bounceClass: number,
   common: Omit<Parameters<typeof event>[0], 'type'>,
 ): ProviderEvent {
-  if (bounceClass === 10 || bounceClass === 30) return event({ ...common, type: 'bounced', bounce: 'hard' });
+  if (bounceClass === 10 || bounceClass === 30)
+    return event({ ...common, type: 'bounced', bounce: 'hard' });
   if (bounceClass === 90) return event({ ...common, type: 'unsubscribed' });
   if (bounceClass === 25) return event({ ...common, type: 'rejected' });
   if (bounceClass === 60 || bounceClass === 100) return event({ ...common, type: 'unknown' });
