@@ -60,7 +60,8 @@ export class WebhookReceiver {
     );
     if (!verdict.ok) {
       this.metrics.webhookRequests.inc({ provider: providerId, result: 'unverified' });
-      this.logger.warn({ provider: providerId, reason: verdict.reason }, 'webhook not verified');
+      // Debug only: anyone can send these, and each is counted in the metrics.
+      this.logger.debug?.({ provider: providerId, reason: verdict.reason }, 'webhook not verified');
       return { result: 'unverified' };
     }
     try {
