@@ -3,7 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, startTestApp, statusOf, type TestApp } from '../support/test-app';
+import { MailgunFake } from '../fakes/mailgun.fake';
+import {
+  eventually,
+  signedRequest,
+  startTestApp,
+  statusOf,
+  TEST_KEY,
+  type TestApp,
+} from '../support/test-app';
 import {
   basicAuth,
   mailgunSigned,
@@ -28,6 +36,7 @@ const MANDRILL = {
 const SPARKPOST_TOKEN = 'sparkpost-bearer-0123456789';
 const RESEND_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const STALE = Date.now() - 3 * 3600_000;
+const TENANT = { id: 'acme-key', secret: 'acme-secret-0123456789abcdef0123456789' };
 
 /**
  * Every provider's signed sample events (shapes from shared/providers/webhooks.md) land on the
@@ -41,6 +50,7 @@ describe('provider webhooks', () => {
   let certBase = '';
   const sns = snsCertificate();
   const confirmations: string[] = [];
+  const mailgun = new MailgunFake({ apiKey: 'mg-api-key', domain: 'mg.example.com' });
 
   beforeAll(async () => {
     certServer = createServer((req, res) => {
@@ -56,9 +66,16 @@ describe('provider webhooks', () => {
     });
     await new Promise<void>((r) => certServer.listen(0, '127.0.0.1', r));
     certBase = `http://127.0.0.1:${(certServer.address() as AddressInfo).port}`;
+    await mailgun.start();
     const disabled = { enabled: false, baseUrl: 'http://127.0.0.1:9' };
     app = await startTestApp({
       logging: { level: 'silent' },
+      auth: {
+        keys: [
+          { id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read', 'admin'] },
+          { id: TENANT.id, secret: TENANT.secret, scopes: ['send', 'read'], tenant: 'acme' },
+        ],
+      },
       providers: [
         { id: 'sandbox', type: 'sandbox', priority: 0 },
         {
@@ -99,6 +116,15 @@ describe('provider webhooks', () => {
           webhook: { bearerToken: SPARKPOST_TOKEN },
         },
         { id: 'rs', type: 'resend', ...disabled, apiKey: 'k', webhook: { secret: RESEND_SECRET } },
+        {
+          id: 'mgsend',
+          type: 'mailgun',
+          priority: 5,
+          baseUrl: mailgun.url,
+          apiKey: 'mg-api-key',
+          domain: 'mg.example.com',
+          webhook: { signingKey: MAILGUN_KEY },
+        },
         { id: 'plain', type: 'mailgun', ...disabled, apiKey: 'k', domain: 'mg.example.com' },
       ],
     });
@@ -107,6 +133,7 @@ describe('provider webhooks', () => {
   afterAll(async () => {
     await app?.close();
     await new Promise((r) => certServer?.close(r));
+    await mailgun.stop();
   });
 
   function post(providerId: string, w: SignedWebhook) {
@@ -450,6 +477,33 @@ describe('provider webhooks', () => {
     );
   });
 
+  it("matches by the provider's message id stored at send time (Mailgun's with or without <>)", async () => {
+    const to = `byid-${randomBytes(3).toString('hex')}@example.com`;
+    const res = await app.request('POST', '/v1/emails', {
+      from: 'shop@example.com',
+      to: [to],
+      subject: 'Via Mailgun',
+      text: 'Hi',
+      providers: ['mgsend'],
+    });
+    const email = await statusOf(app, res.json.id, ['sent']);
+    expect(email.providerMessageId).toMatch(/^<.+>$/);
+    const delivered = mailgunSigned(MAILGUN_KEY, {
+      id: 'mg-delivered-1',
+      event: 'delivered',
+      timestamp: Date.now() / 1000,
+      recipient: to,
+      // No user-variables: only the message id can find the email.
+      message: { headers: { 'message-id': email.providerMessageId.slice(1, -1) } },
+      'delivery-status': { code: 250, message: 'OK' },
+    });
+    expect((await post('mgsend', delivered)).status).toBe(200);
+    const events = await eventsOf(res.json.id, 1);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'delivered', providerId: 'mgsend', recipient: to }),
+    ]);
+  });
+
   it('answers 404 for an unknown provider or one without a webhook, 400 for a verified but unreadable body', async () => {
     const body = mailgunSigned(MAILGUN_KEY, {});
     expect((await post('nope', body)).status).toBe(404);
@@ -553,6 +607,55 @@ describe('provider webhooks', () => {
       404,
     );
     await sent(to);
+  });
+
+  it("GET /v1/events shows a read key its tenant's events only; suppressions are admin-only", async () => {
+    const as = (method: string, target: string, body?: unknown) =>
+      signedRequest(app.url, method, target, body, {}, TENANT);
+    const to = `tenant-${randomBytes(3).toString('hex')}@example.com`;
+    const res = await as('POST', '/v1/emails', {
+      from: 'shop@example.com',
+      to: [to],
+      subject: 'Tenant',
+      text: 'Hi',
+    });
+    expect(res.status).toBe(202);
+    await statusOf(app, res.json.id, ['sent']);
+    const opened = resendSigned(RESEND_SECRET, {
+      type: 'email.opened',
+      created_at: new Date().toISOString(),
+      data: { email_id: 'x', to: [to], tags: { mailover_id: res.json.id } },
+    });
+    const stray = resendSigned(RESEND_SECRET, {
+      type: 'email.opened',
+      created_at: new Date().toISOString(),
+      data: { email_id: 'not-ours', to: [to], tags: {} },
+    });
+    expect((await post('rs', opened)).status).toBe(200);
+    expect((await post('rs', stray)).status).toBe(200);
+    const all = await eventually(async () => {
+      const list = await app.request('GET', `/v1/events?recipient=${to}`);
+      return list.json.items.length === 2 ? list.json.items : undefined;
+    });
+    expect(all.map((e: { emailId: string | null }) => e.emailId).sort()).toEqual([
+      res.json.id,
+      null,
+    ]);
+    const mine = await as('GET', '/v1/events?limit=200');
+    expect(mine.json.items).toEqual([
+      expect.objectContaining({ emailId: res.json.id, type: 'opened' }),
+    ]);
+    const page = await app.request('GET', '/v1/events?limit=1');
+    expect(page.json.nextCursor).toBe(page.json.items[0].id);
+    const next = await app.request('GET', `/v1/events?limit=1&cursor=${page.json.nextCursor}`);
+    expect(next.json.items[0].id < page.json.items[0].id).toBe(true);
+    expect((await as('GET', '/v1/suppressions')).status).toBe(403);
+    expect((await as('PUT', '/v1/suppressions/a@example.com', { reason: 'manual' })).status).toBe(
+      403,
+    );
+    const bad = await app.request('GET', '/v1/events?type=nope');
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors).toEqual([expect.objectContaining({ field: 'type' })]);
   });
 
   it('PUT /v1/suppressions/{email} lists an address by hand; bad input names the field', async () => {
