@@ -23,6 +23,7 @@ const BATCH = 100;
 /** Deliveries stored by a process that died before processing them are picked up this often. */
 const SWEEP_MS = 5_000;
 const PURGE_MS = 3600_000;
+const MAX_FAILURES = 5;
 
 /**
  * Turns stored webhook deliveries into events, after they were answered: maps each with its
@@ -36,6 +37,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
   private running?: Promise<void>;
   private again = false;
   private timers: NodeJS.Timeout[] = [];
+  private readonly failures = new Map<string, number>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -69,8 +71,10 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
           this.again = false;
           for (;;) {
             const pending = await this.store.pendingDeliveries(BATCH);
-            for (const delivery of pending) await this.process(delivery);
-            if (pending.length < BATCH) break;
+            let progressed = false;
+            for (const delivery of pending)
+              progressed = (await this.tryProcess(delivery)) || progressed;
+            if (pending.length < BATCH || !progressed) break;
           }
         } while (this.again);
       } finally {
@@ -85,6 +89,33 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     return this.store.purgeDeliveries(
       new Date(now.getTime() - this.events.rawRetentionDays * 24 * 3600_000),
     );
+  }
+
+  /**
+   * Processes one delivery; a failure (the store unreachable) leaves it pending for the next
+   * sweep, and one that keeps failing is given up after MAX_FAILURES so it cannot block the rest.
+   */
+  private async tryProcess(delivery: PendingDelivery): Promise<boolean> {
+    try {
+      await this.process(delivery);
+      this.failures.delete(delivery.id);
+      return true;
+    } catch (e) {
+      const failures = (this.failures.get(delivery.id) ?? 0) + 1;
+      const err = { message: (e as Error).message };
+      if (failures < MAX_FAILURES) {
+        this.failures.set(delivery.id, failures);
+        this.logger.warn({ deliveryId: delivery.id, failures, err }, 'delivery processing failed');
+        return false;
+      }
+      this.failures.delete(delivery.id);
+      this.logger.error(
+        { deliveryId: delivery.id, err },
+        'delivery given up after repeated failures',
+      );
+      await this.store.markProcessed([delivery.id], new Date()).catch(() => undefined);
+      return true;
+    }
   }
 
   private async process(delivery: PendingDelivery): Promise<void> {
