@@ -75,7 +75,9 @@ export interface ProviderWebhook<S extends object = object> {
     context: WebhookContext,
   ): WebhookVerdict | Promise<WebhookVerdict>;
   parse(body: Buffer): ProviderEvent[];
-  /** One README paragraph: what to set up at the provider (URL, events, key). */
+  /** One line for the README: how a request is verified. */
+  readonly scheme: string;
+  /** One line for the README: what to set up at the provider (URL, events, key). */
   readonly setup: string;
 }
 

@@ -49,6 +49,7 @@ export const postmarkWebhook = defineWebhook<PostmarkWebhookSettings>({
       throw new WebhookPayloadError('RecordType is missing');
     return [postmarkEvent(payload)];
   },
+  scheme: 'HTTP Basic, compared in constant time (no signature, no timestamp)',
   setup:
     'Servers > the message stream > Webhooks: URL `https://<host>/v1/webhooks/<id>` with Basic auth credentials (`webhook.username`, `webhook.password`), triggers Delivery, Bounce, Spam Complaint, Open, Click, Subscription Change.',
 });

@@ -64,6 +64,7 @@ export const sparkpostWebhook = defineWebhook<SparkpostWebhookSettings>({
     });
     return events;
   },
+  scheme: 'HTTP Basic or `Bearer`, compared in constant time (no signature, no timestamp)',
   setup:
     'Webhooks: target `https://<host>/v1/webhooks/<id>`, the events wanted, authentication Basic (`webhook.username`, `webhook.password`) or OAuth 2.0 (`webhook.bearerToken`, the token your token endpoint issues).',
 });
