@@ -680,6 +680,23 @@ describe('provider webhooks', () => {
     expect(list.json.items.map((s: { email: string }) => s.email)).toContain('manual@example.com');
   });
 
+  it('documents every new route in the OpenAPI document', async () => {
+    const doc = await fetch(`${app.url}/docs-json`).then((r) => r.json());
+    const webhook = doc.paths['/v1/webhooks/{providerId}'];
+    expect(Object.keys(webhook.post.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '404', '413', '429']),
+    );
+    // The provider's own scheme, not Mailover's signature.
+    expect(webhook.post.security).toBeUndefined();
+    expect(webhook.get).toBeDefined();
+    expect(doc.paths['/v1/events'].get.security).toEqual([{ 'mailover-signature': [] }]);
+    expect(doc.paths['/v1/suppressions'].get).toBeDefined();
+    expect(Object.keys(doc.paths['/v1/suppressions/{email}'])).toEqual(
+      expect.arrayContaining(['put', 'delete']),
+    );
+    expect(doc.components.schemas.EmailView.properties.events).toBeDefined();
+  });
+
   it('rejects a webhook body above events.webhookBodyLimitBytes with 413', async () => {
     const res = await fetch(`${app.url}/v1/webhooks/sg`, {
       method: 'POST',
@@ -687,5 +704,47 @@ describe('provider webhooks', () => {
       body: 'x'.repeat(app.config.events.webhookBodyLimitBytes + 1),
     });
     expect(res.status).toBe(413);
+  });
+});
+
+describe('provider webhooks: rate limit', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      logging: { level: 'silent' },
+      rateLimit: {
+        default: { limit: 100000, ttlMs: 1000 },
+        anonymous: { limit: 100000, ttlMs: 1000 },
+        webhooks: { limit: 3, ttlMs: 60_000 },
+      },
+      providers: [
+        { id: 'sandbox', type: 'sandbox' },
+        {
+          id: 'rs',
+          type: 'resend',
+          enabled: false,
+          apiKey: 'k',
+          webhook: { secret: RESEND_SECRET },
+        },
+      ],
+    });
+  });
+
+  afterAll(() => app?.close());
+
+  it('limits each client address by rateLimit.webhooks before verifying anything', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${app.url}/v1/webhooks/rs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    // Signed API calls keep their own budget.
+    expect((await app.request('GET', '/v1/events')).status).toBe(200);
   });
 });
