@@ -681,7 +681,13 @@ describe('provider webhooks', () => {
   });
 
   it('documents every new route in the OpenAPI document', async () => {
-    const doc = await fetch(`${app.url}/docs-json`).then((r) => r.json());
+    const doc = (await fetch(`${app.url}/docs-json`).then((r) => r.json())) as {
+      paths: Record<
+        string,
+        Record<string, { security?: unknown; responses: Record<string, unknown> }>
+      >;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
     const webhook = doc.paths['/v1/webhooks/{providerId}'];
     expect(Object.keys(webhook.post.responses)).toEqual(
       expect.arrayContaining(['200', '400', '401', '404', '413', '429']),

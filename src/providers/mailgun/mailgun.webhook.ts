@@ -56,7 +56,8 @@ export const mailgunWebhook = defineWebhook<MailgunWebhookSettings>({
     const token = str(obj(payload.signature).token) ?? '';
     return [mailgunEvent(data, token)];
   },
-  scheme: 'HMAC-SHA256 (hex) of `timestamp`+`token` in the body; a token once; timestamp within 15 min',
+  scheme:
+    'HMAC-SHA256 (hex) of `timestamp`+`token` in the body; a token once; timestamp within 15 min',
   setup:
     'In the sending domain\'s Webhooks, add `https://<host>/v1/webhooks/<id>` for accepted, delivered, opened, clicked, unsubscribed, complained, permanent_fail and temporary_fail; set `webhook.signingKey` to the "HTTP webhook signing key".',
 });

@@ -57,7 +57,8 @@ export const mandrillWebhook = defineWebhook<MandrillWebhookSettings>({
       return mandrillEvent(item);
     });
   },
-  scheme: 'base64 HMAC-SHA1 of `url` + each field name and value sorted by name, in `X-Mandrill-Signature` (no timestamp)',
+  scheme:
+    'base64 HMAC-SHA1 of `url` + each field name and value sorted by name, in `X-Mandrill-Signature` (no timestamp)',
   setup:
     "Settings > Webhooks: add `https://<host>/v1/webhooks/<id>` (Mandrill checks it with HEAD) for send, deferral, hard_bounce, soft_bounce, delivered, open, click, spam, unsub, reject; set `webhook.url` to that exact URL and `webhook.key` to the webhook's key.",
 });

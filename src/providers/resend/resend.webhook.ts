@@ -71,7 +71,8 @@ export const resendWebhook = defineWebhook<ResendWebhookSettings>({
       throw new WebhookPayloadError('type and data are required');
     return resendEvents(payload, payload.data);
   },
-  scheme: 'Standard Webhooks (`svix-id`, `svix-timestamp`, `svix-signature`): HMAC-SHA256, any `v1,` signature, within 5 min',
+  scheme:
+    'Standard Webhooks (`svix-id`, `svix-timestamp`, `svix-signature`): HMAC-SHA256, any `v1,` signature, within 5 min',
   setup:
     "Dashboard > Webhooks: endpoint `https://<host>/v1/webhooks/<id>` with the email.* events wanted; set `webhook.secret` to the endpoint's signing secret (`whsec_...`).",
 });

@@ -83,7 +83,8 @@ export const sendgridWebhook = defineWebhook<SendgridWebhookSettings>({
       return sendgridEvent(item, `${sha256Hex(body)}:${i}`);
     });
   },
-  scheme: 'ECDSA P-256 / SHA-256 over the timestamp header and the raw body; timestamp within 15 min',
+  scheme:
+    'ECDSA P-256 / SHA-256 over the timestamp header and the raw body; timestamp within 15 min',
   setup:
     'Settings > Mail Settings > Event Webhook: post URL `https://<host>/v1/webhooks/<id>`, the events wanted; enable "Signed Event Webhook Requests" and set `webhook.publicKey` to the verification key shown.',
 });

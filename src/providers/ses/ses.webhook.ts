@@ -141,7 +141,8 @@ export const sesWebhook = defineWebhook<SesWebhookSettings>({
     if (!isObject(message)) return [];
     return sesEvents(message, str(envelope.MessageId) ?? '');
   },
-  scheme: 'SNS signature v1 (SHA1) or v2 (SHA256) with the certificate at `SigningCertURL` (must match `snsUrlPattern`; fetched once, cached); listed topics only; message at most 1 h old',
+  scheme:
+    'SNS signature v1 (SHA1) or v2 (SHA256) with the certificate at `SigningCertURL` (must match `snsUrlPattern`; fetched once, cached); listed topics only; message at most 1 h old',
   setup:
     'Send with a configuration set whose event destination is an SNS topic (Send, Reject, Bounce, Complaint, Delivery, Open, Click, Rendering Failure, Delivery Delay, Subscription); subscribe `https://<host>/v1/webhooks/<id>` (HTTPS) to the topic and list its ARN in `webhook.topicArns`; prefer SignatureVersion 2 on the topic. The subscription is confirmed automatically.',
 });
