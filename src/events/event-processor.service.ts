@@ -130,15 +130,19 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
         'delivery not readable',
       );
     }
-    const matches = new Map<string, { id: string; tenant: string } | undefined>();
+    const bare = (id: string) => id.replace(/^<|>$/g, '');
+    const messageIds = mapped.flatMap((e) =>
+      e.providerMessageId ? [bare(e.providerMessageId), `<${bare(e.providerMessageId)}>`] : [],
+    );
+    const mailoverIds = mapped.flatMap((e) => (e.mailoverId ? [e.mailoverId] : []));
+    const matches = await this.store.matchEmails(delivery.providerId, messageIds, mailoverIds);
     const rows: NewEvent[] = [];
     for (const e of mapped) {
-      const key = `${e.providerMessageId ?? ''}\n${e.mailoverId ?? ''}`;
-      if (!matches.has(key)) {
-        const ids = e.providerMessageId ? [e.providerMessageId, `<${e.providerMessageId}>`] : [];
-        matches.set(key, await this.store.matchEmail(delivery.providerId, ids, e.mailoverId));
-      }
-      const email = matches.get(key);
+      const id = e.providerMessageId && bare(e.providerMessageId);
+      const email =
+        (id &&
+          (matches.byProviderMessageId.get(id) ?? matches.byProviderMessageId.get(`<${id}>`))) ||
+        (e.mailoverId ? matches.byId.get(e.mailoverId) : undefined);
       rows.push({
         id: newId(),
         eventKey: e.eventKey,

@@ -92,12 +92,15 @@ export interface EventStore {
   /** Forgets processed deliveries (raw payloads) received before `before`; answers how many. */
   purgeDeliveries(before: Date): Promise<number>;
 
-  /** The email a provider's event is about: by the provider's message id, else by our id. */
-  matchEmail(
+  /**
+   * The emails a provider's events are about, found in one pass: by the provider's message ids
+   * (that provider's emails only) and by Mailover ids (`mailover_id`).
+   */
+  matchEmails(
     providerId: string,
     providerMessageIds: string[],
-    mailoverId?: string,
-  ): Promise<{ id: string; tenant: string } | undefined>;
+    mailoverIds: string[],
+  ): Promise<EmailMatches>;
   /** Stores events; answers those that were new (a repeated `eventKey` is skipped). */
   addEvents(events: NewEvent[]): Promise<EventRecord[]>;
   /** The events of one email, oldest first. */
@@ -112,6 +115,12 @@ export interface EventStore {
   /** Takes an address off the list; false when it was not on it. */
   unsuppress(address: string): Promise<boolean>;
   listSuppressions(filter: SuppressionFilter): Promise<SuppressionRecord[]>;
+}
+
+/** Emails by the keys a batch of events carries. */
+export interface EmailMatches {
+  byProviderMessageId: Map<string, { id: string; tenant: string }>;
+  byId: Map<string, { id: string; tenant: string }>;
 }
 
 /** The injection token for the event store. */

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { BounceKind, EventType, SuppressionReason } from '../domain/events';
 import { normalizeAddress } from '../domain/events';
 import type {
+  EmailMatches,
   EventFilter,
   EventRecord,
   EventStore,
@@ -75,27 +76,31 @@ export class KyselyEventStore implements EventStore {
     return Number(result.numDeletedRows);
   }
 
-  async matchEmail(
+  async matchEmails(
     providerId: string,
     providerMessageIds: string[],
-    mailoverId?: string,
-  ): Promise<{ id: string; tenant: string } | undefined> {
-    if (providerMessageIds.length) {
-      const row = await this.db
+    mailoverIds: string[],
+  ): Promise<EmailMatches> {
+    const matches: EmailMatches = { byProviderMessageId: new Map(), byId: new Map() };
+    for (const ids of chunks([...new Set(providerMessageIds)])) {
+      const rows = await this.db
+        .selectFrom('emails')
+        .select(['id', 'tenant', 'provider_message_id'])
+        .where('provider_message_id', 'in', ids)
+        .where('provider_id', '=', providerId)
+        .execute();
+      for (const r of rows)
+        matches.byProviderMessageId.set(r.provider_message_id!, { id: r.id, tenant: r.tenant });
+    }
+    for (const ids of chunks([...new Set(mailoverIds)])) {
+      const rows = await this.db
         .selectFrom('emails')
         .select(['id', 'tenant'])
-        .where('provider_message_id', 'in', providerMessageIds)
-        .where('provider_id', '=', providerId)
-        .limit(1)
-        .executeTakeFirst();
-      if (row) return row;
+        .where('id', 'in', ids)
+        .execute();
+      for (const r of rows) matches.byId.set(r.id, { id: r.id, tenant: r.tenant });
     }
-    if (!mailoverId) return undefined;
-    return this.db
-      .selectFrom('emails')
-      .select(['id', 'tenant'])
-      .where('id', '=', mailoverId)
-      .executeTakeFirst();
+    return matches;
   }
 
   async addEvents(events: NewEvent[]): Promise<EventRecord[]> {
@@ -190,6 +195,13 @@ export class KyselyEventStore implements EventStore {
     const rows = await q.orderBy('address').limit(f.limit).execute();
     return rows.map(toSuppression);
   }
+}
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += ROWS_PER_INSERT)
+    out.push(items.slice(i, i + ROWS_PER_INSERT));
+  return out;
 }
 
 function eventRow(e: NewEvent) {

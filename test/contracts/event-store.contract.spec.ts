@@ -116,15 +116,21 @@ describe.each(harnesses)('EventStore on $name', (harness) => {
     expect(await store.pendingDeliveries(10)).toHaveLength(1);
   });
 
-  it("matches by the provider's message id (that provider's only), else by mailover_id", async () => {
+  it("finds emails by the provider's message id (that provider's only) and by Mailover id", async () => {
     const id = await sentEmail('acme', 'mg', '<abc@mg.test>');
-    expect(await store.matchEmail('mg', ['abc@mg.test', '<abc@mg.test>'])).toEqual({
-      id,
-      tenant: 'acme',
-    });
-    expect(await store.matchEmail('sg', ['abc@mg.test', '<abc@mg.test>'])).toBeUndefined();
-    expect(await store.matchEmail('sg', ['nope'], id)).toEqual({ id, tenant: 'acme' });
-    expect(await store.matchEmail('sg', [], '01JD0000000000000000000099')).toBeUndefined();
+    const other = await sentEmail('zeta', 'sg', 'sg-1');
+    const found = await store.matchEmails(
+      'mg',
+      ['abc@mg.test', '<abc@mg.test>', 'sg-1'],
+      [other, '01JD0000000000000000000099'],
+    );
+    expect(found.byProviderMessageId).toEqual(new Map([['<abc@mg.test>', { id, tenant: 'acme' }]]));
+    expect(found.byId).toEqual(new Map([[other, { id: other, tenant: 'zeta' }]]));
+    const none = await store.matchEmails('sg', ['abc@mg.test', '<abc@mg.test>'], []);
+    expect(none.byProviderMessageId.size + none.byId.size).toBe(0);
+    // More ids than one statement takes are looked up in chunks.
+    const many = Array.from({ length: 1200 }, (_, i) => `id-${i}`).concat('<abc@mg.test>');
+    expect((await store.matchEmails('mg', many, [])).byProviderMessageId.size).toBe(1);
   });
 
   it('stores an event once per provider and key, and answers only the new ones', async () => {

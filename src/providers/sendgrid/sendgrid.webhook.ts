@@ -77,10 +77,12 @@ export const sendgridWebhook = defineWebhook<SendgridWebhookSettings>({
   },
   parse(body) {
     const payload = readJson(body);
+    // Computed once: the fallback key of events without an id.
+    const digest = sha256Hex(body);
     if (!Array.isArray(payload)) throw new WebhookPayloadError('the body must be a JSON array');
     return payload.map((item, i) => {
       if (!isObject(item)) throw new WebhookPayloadError(`event ${i} is not an object`);
-      return sendgridEvent(item, `${sha256Hex(body)}:${i}`);
+      return sendgridEvent(item, `${digest}:${i}`);
     });
   },
   scheme:

@@ -53,13 +53,15 @@ export const sparkpostWebhook = defineWebhook<SparkpostWebhookSettings>({
   },
   parse(body) {
     const payload = readJson(body);
+    // Computed once: the fallback key of events without an id.
+    const digest = sha256Hex(body);
     if (!Array.isArray(payload)) throw new WebhookPayloadError('the body must be a JSON array');
     const events: ProviderEvent[] = [];
     payload.forEach((item, i) => {
       if (!isObject(item)) throw new WebhookPayloadError(`event ${i} is not an object`);
       // `{"msys": {}}` is SparkPost's ping when a webhook is created or tested.
       for (const inner of Object.values(obj(item.msys))) {
-        if (isObject(inner)) events.push(sparkpostEvent(inner, `${sha256Hex(body)}:${i}`));
+        if (isObject(inner)) events.push(sparkpostEvent(inner, `${digest}:${i}`));
       }
     });
     return events;
