@@ -50,7 +50,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.every(SWEEP_MS, () => this.drain());
+    this.every(SWEEP_MS, () => this.drain(), true);
     this.every(PURGE_MS, () => this.purgeRaw(new Date()), true);
   }
 

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { newId } from '../../src/domain/id';
+import { KyselyEventStore } from '../../src/store/kysely-event.store';
+import { SqliteEmailStore } from '../../src/store/sqlite/sqlite.store';
 import { join } from 'node:path';
 import { MailgunFake } from '../fakes/mailgun.fake';
 import {
@@ -752,5 +756,61 @@ describe('provider webhooks: rate limit', () => {
     expect(statuses).toEqual([401, 401, 401, 429]);
     // Signed API calls keep their own budget.
     expect((await app.request('GET', '/v1/events')).status).toBe(200);
+  });
+});
+
+describe('provider webhooks: processing from the store', () => {
+  it('processes a delivery that was stored and answered but not processed before the process died', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mailover-webhook-crash-'));
+    // What a process leaves behind when it dies between the 200 and the processing.
+    const emails = new SqliteEmailStore(join(dataDir, 'mailover.db'));
+    await emails.migrate();
+    const body = JSON.stringify([
+      {
+        email: 'late@example.com',
+        timestamp: Math.floor(Date.now() / 1000),
+        event: 'spamreport',
+        sg_event_id: 'sg-late-1',
+        sg_message_id: 'none.filter0',
+      },
+    ]);
+    await new KyselyEventStore(emails.database).saveDelivery({
+      id: newId(),
+      providerId: 'sg',
+      dedupeKey: 'before-the-crash',
+      body,
+      receivedAt: new Date(),
+    });
+    await emails.close();
+
+    const app = await startTestApp(
+      {
+        logging: { level: 'silent' },
+        providers: [
+          { id: 'sandbox', type: 'sandbox' },
+          {
+            id: 'sg',
+            type: 'sendgrid',
+            enabled: false,
+            apiKey: 'k',
+            webhook: { publicKey: SENDGRID.publicKey },
+          },
+        ],
+      },
+      dataDir,
+    );
+    try {
+      const events = await eventually(async () => {
+        const res = await app.request('GET', '/v1/events?providerId=sg');
+        return res.json.items.length ? res.json.items : undefined;
+      });
+      expect(events).toEqual([
+        expect.objectContaining({ type: 'complained', recipient: 'late@example.com' }),
+      ]);
+      const listed = await app.request('GET', '/v1/suppressions?email=late@example.com');
+      expect(listed.json.items).toEqual([expect.objectContaining({ reason: 'complaint' })]);
+    } finally {
+      await app.close();
+    }
   });
 });
