@@ -54,6 +54,14 @@ export async function createApp(
   installSecurityHeaders(app);
   app.useGlobalFilters(new ProblemFilter(config.server.bodyLimitBytes));
   installSignedBodyParsers(app);
+  // Provider webhooks have their own, smaller body limit (413 above it), set as their routes register.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (route) => {
+      if (route.url.startsWith('/v1/webhooks/'))
+        route.bodyLimit = config.events.webhookBodyLimitBytes;
+    });
 
   // A worker-only process serves health and metrics alone: no API, so no API docs.
   if (config.server.role === 'worker') return app;

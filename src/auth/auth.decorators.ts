@@ -6,6 +6,7 @@ export type Scope = 'send' | 'read' | 'admin';
 
 export const SCOPE_METADATA = 'mailover:scope';
 export const PUBLIC_METADATA = 'mailover:public';
+export const ADDRESS_LIMITED_METADATA = 'mailover:address-limited';
 
 /** The OpenAPI security scheme of signed requests (see swagger-signing.ts). */
 export const SIGNATURE_SECURITY = 'mailover-signature';
@@ -21,6 +22,24 @@ export function RequireScope(scope: Scope): MethodDecorator & ClassDecorator {
 /** The route needs no key (health probes). */
 export function Public(): MethodDecorator & ClassDecorator {
   return SetMetadata(PUBLIC_METADATA, true);
+}
+
+/**
+ * A provider's webhook: no Mailover key (the provider's own scheme is checked by the route), but
+ * rate limited by client address (`rateLimit.webhooks`) before anything is verified.
+ */
+export function ProviderWebhookRoute(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(PUBLIC_METADATA, true),
+    SetMetadata(ADDRESS_LIMITED_METADATA, true),
+  );
+}
+
+export function isAddressLimited(reflector: Reflector, context: ExecutionContext): boolean {
+  return !!reflector.getAllAndOverride<boolean>(ADDRESS_LIMITED_METADATA, [
+    context.getHandler(),
+    context.getClass(),
+  ]);
 }
 
 export function isPublic(reflector: Reflector, context: ExecutionContext): boolean {

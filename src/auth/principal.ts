@@ -16,3 +16,9 @@ export function principalOf(request: unknown): Principal | undefined {
 export function setPrincipal(request: object, principal: Principal): void {
   (request as { principal?: Principal }).principal = principal;
 }
+
+/** The tenant whose data the caller sees: its key's, or every tenant's (undefined) for admin keys. */
+export function visibleTenant(request: unknown): string | undefined {
+  const principal = principalOf(request)!;
+  return principal.scopes.includes('admin') ? undefined : principal.tenant;
+}

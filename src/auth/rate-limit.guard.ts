@@ -12,8 +12,8 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { RateLimitConfig, type RateLimitRule } from '../config/config.schema';
 import { ProblemException } from '../http/problem.filter';
-import { isPublic } from './auth.decorators';
-import { RequestAuthenticator } from './request-authenticator.service';
+import { isAddressLimited, isPublic } from './auth.decorators';
+import { isWebhookPath, RequestAuthenticator } from './request-authenticator.service';
 
 /**
  * One budget per API key (`rateLimit.perKey[id]`, else `rateLimit.default`) across all routes;
@@ -36,11 +36,13 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return isPublic(this.reflector, context);
+    return isPublic(this.reflector, context) && !isAddressLimited(this.reflector, context);
   }
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
-    const rule = this.ruleFor(this.requestOf(props.context));
+    const rule = isAddressLimited(this.reflector, props.context)
+      ? this.limits.webhooks
+      : this.ruleFor(this.requestOf(props.context));
     try {
       return await super.handleRequest({
         ...props,
@@ -63,6 +65,9 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
+    // Provider webhooks have their own budget per address, apart from unsigned API calls.
+    if (isWebhookPath(String(request.url)))
+      return `webhook-ip:${(request as unknown as FastifyRequest).ip}`;
     const verified = this.authenticator.verify(request as unknown as FastifyRequest);
     return verified.ok
       ? `key:${verified.key.id}`

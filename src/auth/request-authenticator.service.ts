@@ -34,6 +34,13 @@ export interface SignedRequest {
 /** Paths that never need a signature: probes, the API docs and metrics. */
 const OPEN_PATH = /^\/(?:health|docs|docs-json|metrics)(?:[/?]|$)/;
 
+/** Providers' event webhooks: verified by each provider's own scheme, not Mailover's signature. */
+const WEBHOOK_PATH = /^\/v1\/webhooks\//;
+
+export function isWebhookPath(url: string): boolean {
+  return WEBHOOK_PATH.test(url);
+}
+
 /**
  * True for requests whose body must be verified before it is parsed. This decides only *when* a
  * body is checked; whether a route needs a key at all is the guard's, from `@Public()`.

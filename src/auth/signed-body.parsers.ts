@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InvalidInputError } from '../domain/errors';
 import {
   isSignedPath,
+  isWebhookPath,
   RequestAuthenticator,
   type SignedRequest,
 } from './request-authenticator.service';
@@ -55,6 +56,8 @@ export function installSignedBodyParsers(app: NestFastifyApplication): void {
           done(e as Error);
         }
       };
+      // A provider's webhook: its own scheme is verified over these bytes by the route.
+      if (isWebhookPath(request.url)) return done(null, body);
       if (!isSignedPath(request.url)) return parse();
       // The signature only; the nonce is claimed by the auth guard, after the rate limit.
       if (authenticator.verify(request).ok) return parse();

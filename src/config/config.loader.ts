@@ -7,6 +7,7 @@ import { getMetadataStorage, validateSync, type ValidationError } from 'class-va
 import { parse, YAMLParseError } from 'yaml';
 import { addCidr } from '../domain/network';
 import { Secret } from '../domain/secret';
+import type { ProviderPlugin } from '../providers/provider.plugin';
 import { ProviderRegistry } from '../providers/provider.registry';
 import { AppConfig, ProviderConfig, type RateLimitConfig, RateLimitRule } from './config.schema';
 
@@ -251,13 +252,16 @@ function readProviders(
       return new ProviderConfig();
     }
     const plugin = registry.find(given.type);
-    const options = plainToInstance(plugin?.options ?? ProviderConfig, given, {
+    const { webhook, ...settings } = given;
+    const options = plainToInstance(plugin?.options ?? ProviderConfig, settings, {
       exposeDefaultValues: true,
     });
     const strict = { whitelist: true, forbidNonWhitelisted: true };
     for (const error of validateSync(options, plugin ? strict : {})) {
       collect(error, path, problems, `is not a setting of type ${String(given.type)}`);
     }
+    if (webhook !== undefined && plugin)
+      options.webhook = readWebhook(webhook, plugin, `${path}.webhook`, problems);
     if (!plugin && typeof given.type === 'string')
       problems.push(`${path}.type: must be one of ${registry.types.join(', ')}`);
     if (options.id && seen.has(options.id))
@@ -265,6 +269,27 @@ function readProviders(
     seen.add(options.id);
     return options;
   });
+}
+
+/** A provider's `webhook:` block, validated by its plug-in's webhook settings class. */
+function readWebhook(
+  raw: unknown,
+  plugin: ProviderPlugin,
+  path: string,
+  problems: string[],
+): object | undefined {
+  if (!plugin.webhook) {
+    problems.push(`${path}: type ${plugin.type} has no webhooks`);
+    return undefined;
+  }
+  if (!isMapping(raw)) {
+    problems.push(`${path}: must be a mapping`);
+    return undefined;
+  }
+  const settings = plainToInstance(plugin.webhook.settings, raw, { exposeDefaultValues: true });
+  for (const error of validateSync(settings, { whitelist: true, forbidNonWhitelisted: true }))
+    collect(error, path, problems, `is not a webhook setting of type ${plugin.type}`);
+  return settings;
 }
 
 /** A round tries every provider in turn; its lease must outlast the slowest possible round. */

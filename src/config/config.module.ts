@@ -4,12 +4,14 @@ import {
   AppConfig,
   AuthConfig,
   DispatchConfig,
+  EventsConfig,
   LimitsConfig,
   LoggingConfig,
   RateLimitConfig,
   ServerConfig,
   StoreConfig,
   WebhooksConfig,
+  SuppressionConfig,
 } from './config.schema';
 import { ProviderRegistry } from '../providers/provider.registry';
 
@@ -34,6 +36,8 @@ export class ConfigModule {
       { provide: LimitsConfig, useValue: config.limits },
       { provide: LoggingConfig, useValue: config.logging },
       { provide: WebhooksConfig, useValue: config.webhooks },
+      { provide: EventsConfig, useValue: config.events },
+      { provide: SuppressionConfig, useValue: config.suppression },
     ];
     return {
       module: ConfigModule,

@@ -58,6 +58,12 @@ export class ProviderConfig {
   @Min(1)
   @Max(10_000)
   concurrency = 100;
+
+  /**
+   * The provider's `webhook:` block, validated by its plug-in's webhook settings class (the loader
+   * does it); absent: `POST /v1/webhooks/{id}` answers 404.
+   */
+  webhook?: object;
 }
 
 export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
@@ -319,6 +325,11 @@ export class RateLimitConfig {
   @Type(() => RateLimitRule)
   anonymous = new RateLimitRule();
 
+  /** Provider webhooks (`POST /v1/webhooks/{providerId}`), by client address, before verification. */
+  @ValidateNested()
+  @Type(() => RateLimitRule)
+  webhooks = Object.assign(new RateLimitRule(), { limit: 200 });
+
   /** Overrides by key id. */
   @IsOptional()
   perKey: Record<string, RateLimitRule> = {};
@@ -481,6 +492,30 @@ export class WebhooksConfig {
   backoffMaxMs = 3600_000;
 }
 
+/** Provider events received through webhooks (issue 11). */
+export class EventsConfig {
+  /** Raw provider payloads are kept this long (for support), then purged by housekeeping. */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  rawRetentionDays = 30;
+
+  /** Largest provider webhook body; larger answers 413 (a SendGrid batch is up to 768 KB). */
+  @IsInt()
+  @Min(1024)
+  webhookBodyLimitBytes = 5 * 1024 * 1024;
+}
+
+export class SuppressionConfig {
+  /**
+   * Hard bounces, complaints and unsubscribes from any provider put the address on the list, and
+   * listed recipients are removed before any provider is called.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  enabled = true;
+}
+
 /** The whole validated configuration. Injected by class; sections are injected by their classes too. */
 export class AppConfig {
   /** From MAILOVER_DATA_DIR (default ./data): SQLite file, sandbox outbox, first-run key. */
@@ -526,4 +561,12 @@ export class AppConfig {
   @ValidateNested()
   @Type(() => WebhooksConfig)
   webhooks = new WebhooksConfig();
+
+  @ValidateNested()
+  @Type(() => EventsConfig)
+  events = new EventsConfig();
+
+  @ValidateNested()
+  @Type(() => SuppressionConfig)
+  suppression = new SuppressionConfig();
 }

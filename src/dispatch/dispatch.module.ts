@@ -8,6 +8,8 @@ import { Housekeeping } from './housekeeping.service';
 import { OutboxSignals } from './outbox-signals';
 import { ProviderRoster } from './provider-roster.service';
 import { RoundRunner } from './round-runner';
+import { EventSink } from './event-sink';
+import { SuppressionGate } from './suppression-gate';
 
 /**
  * Routing, breakers, failover and the outbox: the API side (EmailService) reaches the outbox only
@@ -15,7 +17,16 @@ import { RoundRunner } from './round-runner';
  */
 @Module({
   imports: [ProvidersModule, StoreModule, WebhooksModule],
-  providers: [ProviderRoster, OutboxSignals, RoundRunner, ClaimLoop, Housekeeping, EmailService],
-  exports: [ProviderRoster, OutboxSignals, EmailService],
+  providers: [
+    ProviderRoster,
+    OutboxSignals,
+    RoundRunner,
+    ClaimLoop,
+    Housekeeping,
+    EmailService,
+    EventSink,
+    SuppressionGate,
+  ],
+  exports: [ProviderRoster, OutboxSignals, EmailService, EventSink],
 })
 export class DispatchModule {}

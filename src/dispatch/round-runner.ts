@@ -12,6 +12,7 @@ import { OutboxSignals } from './outbox-signals';
 import { ProviderRoster } from './provider-roster.service';
 import { AppWebhooks } from '../webhooks/app-webhooks.service';
 import { roundResult } from './round-result';
+import { SuppressionGate } from './suppression-gate';
 
 /** At most one warning a second per provider for failed attempts; the rest are counted in the next. */
 const ATTEMPT_WARN_INTERVAL_MS = 1000;
@@ -33,12 +34,15 @@ export class RoundRunner {
     private readonly signals: OutboxSignals,
     private readonly metrics: MetricsService,
     private readonly webhooks: AppWebhooks,
+    private readonly suppression: SuppressionGate,
   ) {}
 
   /** Runs the round and stores it; answers false when the lease was lost before it was stored. */
   async run(email: EmailRecord, owner: string): Promise<boolean> {
+    const message = await this.suppression.filter(email);
+    if (!message) return this.failSuppressed(email, owner);
     const outcome = await runRound(
-      email.message,
+      message,
       this.roster.route(email.providers),
       this.config.ambiguous,
     );
@@ -73,6 +77,20 @@ export class RoundRunner {
     else if (result.status === 'rescheduled' || outcome.attempts.length > 1)
       this.logger.log(line, 'round finished');
     else this.logger.debug?.(line, 'round finished');
+    return true;
+  }
+
+  /** Every recipient is on the suppression list: no provider is called. */
+  private async failSuppressed(email: EmailRecord, owner: string): Promise<boolean> {
+    const result = { status: 'failed' as const, error: 'all recipients are suppressed' };
+    const now = new Date();
+    const deliveries = this.webhooks.forRound(email, result, now);
+    const stored = await this.store.finishRound(email.id, owner, result, [], now, deliveries);
+    if (!stored) return false;
+    if (deliveries.length > 0) this.webhooks.enqueued();
+    this.metrics.recordRound([], result.status);
+    this.signals.final(email.id, result.status);
+    this.logger.log({ emailId: email.id, status: 'failed' }, 'all recipients are suppressed');
     return true;
   }
 

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/auth.decorators';
 import { EmailService } from '../dispatch/email.service';
 import { EmailContentView, emailContentView } from './email-content.view';
-import { visibleTenant } from './emails.controller';
+import { visibleTenant } from '../auth/principal';
 
 /** The stored content of one email, for the console's preview. */
 @ApiTags('emails')

@@ -1,3 +1,5 @@
+import { EventView, eventView } from '../events/events.dto';
+import type { EventRecord } from '../store/events.store';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { formatAddress } from '../domain/email';
 import type { AttemptRecord, EmailRecord, EmailStatus } from '../store/email.store';
@@ -45,6 +47,8 @@ export class EmailView {
   @ApiPropertyOptional({ nullable: true }) error!: string | null;
   @ApiProperty({ description: 'Rounds of failover so far' }) rounds!: number;
   @ApiPropertyOptional({ type: [AttemptView] }) attempts?: AttemptView[];
+  @ApiPropertyOptional({ type: [EventView], description: 'Provider events, oldest first' })
+  events?: EventView[];
 }
 
 export class EmailPageView {
@@ -54,7 +58,11 @@ export class EmailPageView {
 }
 
 /** What the API shows of a stored email: no bodies, no attachment bytes. */
-export function emailView(email: EmailRecord, attempts?: AttemptRecord[]): EmailView {
+export function emailView(
+  email: EmailRecord,
+  attempts?: AttemptRecord[],
+  events?: EventRecord[],
+): EmailView {
   const m = email.message;
   return {
     id: email.id,
@@ -91,5 +99,6 @@ export function emailView(email: EmailRecord, attempts?: AttemptRecord[]): Email
           })),
         }
       : {}),
+    ...(events ? { events: events.map(eventView) } : {}),
   };
 }

@@ -9,8 +9,9 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/auth.decorators';
-import { principalOf } from '../auth/principal';
+import { principalOf, visibleTenant } from '../auth/principal';
 import { EmailService } from '../dispatch/email.service';
+import { EventService } from '../events/event.service';
 import { parseLegacyRequest, parseSendRequest } from '../domain/send-request';
 import { AcceptedView, EmailPageView, EmailView, emailView } from './email.view';
 import { LegacyEmailDto, ListEmailsQuery, SendEmailDto } from './send-email.dto';
@@ -37,6 +38,7 @@ export class EmailsController {
   constructor(
     private readonly emails: EmailService,
     private readonly waits: WaitSlots,
+    private readonly events: EventService,
   ) {}
 
   @Post('v1/emails')
@@ -86,7 +88,7 @@ export class EmailsController {
   @ApiOkResponse({ type: EmailView })
   async get(@Param('id') id: string, @Req() req: FastifyRequest): Promise<EmailView> {
     const { email, attempts } = await this.emails.get(id, visibleTenant(req));
-    return emailView(email, attempts);
+    return emailView(email, attempts, await this.events.eventsOf(id));
   }
 
   @Get('v1/emails')
@@ -130,10 +132,4 @@ export class EmailsController {
     if (!principalOf(req)!.scopes.includes('read')) return { id: email.id, status: email.status };
     return emailView(email);
   }
-}
-
-/** The tenant whose emails the caller sees: its key's, or every tenant's (undefined) for admin keys. */
-export function visibleTenant(req: FastifyRequest): string | undefined {
-  const principal = principalOf(req)!;
-  return principal.scopes.includes('admin') ? undefined : principal.tenant;
 }

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { ServerRole } from '../config/config.schema';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { EmailContentController } from './email-content.controller';
+import { EventsModule } from '../events/events.module';
 import { EmailsController } from './emails.controller';
 import { MetricsController } from './metrics.controller';
 import { ProvidersController } from './providers.controller';
@@ -15,7 +16,10 @@ export class HttpModule {
   static forRole(role: ServerRole): DynamicModule {
     return {
       module: HttpModule,
-      imports: [DispatchModule, WebhooksModule],
+      imports:
+        role === 'worker'
+          ? [DispatchModule, WebhooksModule]
+          : [DispatchModule, WebhooksModule, EventsModule],
       controllers:
         role === 'worker'
           ? [MetricsController]

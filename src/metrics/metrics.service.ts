@@ -91,6 +91,23 @@ export class MetricsService {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly webhookRequests = new Counter({
+    name: 'mailover_webhook_requests_total',
+    help: 'Provider webhook requests by provider and result (stored, duplicate, unverified, unparseable)',
+    labelNames: ['provider', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookEvents = new Counter({
+    name: 'mailover_webhook_events_total',
+    help: 'Provider events stored, by provider, normalized type and whether an email matched',
+    labelNames: ['provider', 'type', 'matched'] as const,
+    registers: [this.registry],
+  });
+  readonly suppressedRecipients = new Counter({
+    name: 'mailover_suppressed_recipients_total',
+    help: 'Recipients removed from emails before sending because they are on the suppression list',
+    registers: [this.registry],
+  });
   private queueSource?: () => Promise<QueueStats>;
 
   constructor() {

@@ -40,3 +40,31 @@ export function withProviderTable(readme: string, table: string): string {
   if (start < 0 || end < start) throw new Error('README.md has no provider-table markers');
   return `${readme.slice(0, start + TABLE_START.length)}\n${table}\n${readme.slice(end)}`;
 }
+
+export const WEBHOOK_TABLE_START =
+  '<!-- webhook-table: generated from src/providers/provider.registry.ts by `npm run docs:providers` -->';
+export const WEBHOOK_TABLE_END = '<!-- /webhook-table -->';
+
+/** The README's provider webhook table: one row per plug-in with a webhook part. */
+export function renderWebhookTable(registry: ProviderRegistry): string {
+  const rows = registry.plugins.flatMap((p) => {
+    if (!p.webhook) return [];
+    const settings = settingsOf(p.webhook.settings as new () => ProviderConfig)
+      .map((s) => `\`${s.name}\`${s.optional ? '?' : ''}`)
+      .join(', ');
+    return [`| \`${p.type}\` | ${settings} | ${p.webhook.scheme} | ${p.webhook.setup} |`];
+  });
+  return [
+    '| type | `webhook` settings | verification | set up at the provider |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/** `readme` with the text between the webhook table's markers replaced by `table`. */
+export function withWebhookTable(readme: string, table: string): string {
+  const start = readme.indexOf(WEBHOOK_TABLE_START);
+  const end = readme.indexOf(WEBHOOK_TABLE_END);
+  if (start < 0 || end < start) throw new Error('README.md has no webhook-table markers');
+  return `${readme.slice(0, start + WEBHOOK_TABLE_START.length)}\n${table}\n${readme.slice(end)}`;
+}

@@ -1,4 +1,5 @@
 import type { ProviderConfig } from '../config/config.schema';
+import type { ProviderEvent } from '../domain/events';
 import type { EmailProvider, ProviderCapabilities } from '../domain/provider';
 
 /** What a plug-in's documentation says, rendered into the README's provider table. */
@@ -35,7 +36,54 @@ export interface ProviderPlugin<O extends ProviderConfig = ProviderConfig> {
   resolve?(options: O, context: ProviderPluginContext): void;
   /** Builds the adapter; called once per configured provider at startup. */
   create(options: O): EmailProvider;
-  // The provider-events issue adds the webhook verifier and event mapper here (optional fields).
+  /** Receiving the provider's event webhooks (`POST /v1/webhooks/{providerId}`), if it has them. */
+  readonly webhook?: ProviderWebhook;
+}
+
+/** A provider's webhook request as received: the raw bytes, before anything parsed them. */
+export interface WebhookRequest {
+  /** The path and query as received. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  now: Date;
+}
+
+/** What a verifier may ask of the receiver. */
+export interface WebhookContext {
+  /** GETs a URL the verifier has checked against its settings; cached (signing certificates). */
+  fetchCached(url: string): Promise<string>;
+}
+
+/**
+ * A verified request: `dedupeKey` identifies the delivery (a provider's retry has the same one),
+ * `confirmUrl` is fetched before answering (SNS subscription confirmation).
+ */
+export type WebhookVerdict =
+  { ok: true; dedupeKey: string; confirmUrl?: string } | { ok: false; reason: string };
+
+/**
+ * A plug-in's webhook part: the settings class of the provider's `webhook:` block, the verifier
+ * of the provider's own scheme over the raw bytes, and the mapper of a verified body onto
+ * Mailover's event vocabulary (throws `WebhookPayloadError` when the body cannot be read).
+ */
+export interface ProviderWebhook<S extends object = object> {
+  readonly settings: new () => S;
+  verify(
+    request: WebhookRequest,
+    settings: S,
+    context: WebhookContext,
+  ): WebhookVerdict | Promise<WebhookVerdict>;
+  parse(body: Buffer): ProviderEvent[];
+  /** One line for the README: how a request is verified. */
+  readonly scheme: string;
+  /** One line for the README: what to set up at the provider (URL, events, key). */
+  readonly setup: string;
+}
+
+/** Declares a webhook part with its settings type checked against its verifier. */
+export function defineWebhook<S extends object>(webhook: ProviderWebhook<S>): ProviderWebhook {
+  return webhook as unknown as ProviderWebhook;
 }
 
 /** Declares a plug-in with its options type checked against its factory. */

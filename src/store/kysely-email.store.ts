@@ -115,6 +115,11 @@ export class KyselyEmailStore implements EmailStore {
     private readonly dialect: StoreDialect,
   ) {}
 
+  /** The query layer, for the stores of other tables on the same database (events). */
+  get database(): Db {
+    return this.db;
+  }
+
   /** Transactions and writes through the group commit since the store opened. */
   get groupCommitStats(): Readonly<GroupCommitStats> {
     return this.writes.stats;

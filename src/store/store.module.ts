@@ -2,6 +2,8 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { absoluteIn } from '../config/config.loader';
 import { AppConfig } from '../config/config.schema';
 import { EMAIL_STORE, type EmailStore } from './email.store';
+import { EVENT_STORE, type EventStore } from './events.store';
+import { KyselyEventStore } from './kysely-event.store';
 import { KyselyEmailStore } from './kysely-email.store';
 import { PostgresEmailStore } from './postgres/postgres.store';
 import { SqliteEmailStore } from './sqlite/sqlite.store';
@@ -47,8 +49,18 @@ export function openEmailStore(config: AppConfig): KyselyEmailStore {
         return store.webhookDeliveries();
       },
     },
+    {
+      // The same database as the emails: events are matched to emails by a join-free lookup.
+      provide: EVENT_STORE,
+      inject: [EMAIL_STORE],
+      useFactory: (store: EmailStore): EventStore => {
+        if (!(store instanceof KyselyEmailStore))
+          throw new Error('the event store needs a Kysely store');
+        return new KyselyEventStore(store.database);
+      },
+    },
   ],
-  exports: [EMAIL_STORE, WebhookDeliveryStore],
+  exports: [EMAIL_STORE, WebhookDeliveryStore, EVENT_STORE],
 })
 export class StoreModule implements OnApplicationShutdown {
   constructor(@Inject(EMAIL_STORE) private readonly store: EmailStore) {}

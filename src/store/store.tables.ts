@@ -73,6 +73,44 @@ export interface NoncesTable {
   expires_at: number;
 }
 
+/** A verified provider webhook delivery, as received (the raw payload), until processed and purged. */
+export interface ProviderDeliveriesTable {
+  id: string;
+  provider_id: string;
+  dedupe_key: string;
+  body: string;
+  received_at: number;
+  processed_at: number | null;
+}
+
+/** One normalized provider event (src/domain/events.ts). */
+export interface EventsTable {
+  id: string;
+  provider_id: string;
+  event_key: string;
+  email_id: string | null;
+  tenant: string | null;
+  type: string;
+  bounce: string | null;
+  recipient: string;
+  provider_event_id: string | null;
+  occurred_at: number;
+  received_at: number;
+  reason: string | null;
+  url: string | null;
+  user_agent: string | null;
+  delivery_id: string | null;
+}
+
+/** Addresses (lower-cased) no provider is asked to send to. */
+export interface SuppressionsTable {
+  address: string;
+  reason: string;
+  event_id: string | null;
+  provider_id: string | null;
+  created_at: number;
+}
+
 export interface StoreTables {
   emails: EmailsTable;
   email_recipients: EmailRecipientsTable;
@@ -81,6 +119,9 @@ export interface StoreTables {
   idempotency_keys: IdempotencyKeysTable;
   provider_switches: ProviderSwitchesTable;
   nonces: NoncesTable;
+  provider_deliveries: ProviderDeliveriesTable;
+  events: EventsTable;
+  suppressions: SuppressionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
 }

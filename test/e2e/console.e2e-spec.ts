@@ -12,11 +12,6 @@ const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
 const EXPECTED_ERRORS: Array<{ what: string; text: RegExp; url?: RegExp }> = [
   { what: 'the wrong secret, refused', text: /status of 401/, url: /\/v1\/emails\?limit=1$/ },
   {
-    what: 'suppressions: not on this server yet',
-    text: /status of 404/,
-    url: /\/v1\/suppressions$/,
-  },
-  {
     what: "the email's own script, blocked by the sandbox",
     text: /^Blocked script execution in 'about:srcdoc' because the document's frame is sandboxed/,
   },
@@ -245,13 +240,23 @@ describe('the operator console at /console in a browser', () => {
     expect(enabled.json.items.find((p: { id: string }) => p.id === 'backup').enabled).toBe(true);
   });
 
-  it('shows the overview and says clearly when the suppression API is not there', async () => {
+  it('shows the overview, and adds, finds and removes a suppression', async () => {
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await page.getByRole('heading', { name: 'Latest 2 emails by status' }).waitFor();
     expect(await page.locator('.counts').first().innerText()).toMatch(/sent 2/);
     await shot('overview');
     await page.getByRole('link', { name: 'Suppressions', exact: true }).click();
-    await page.getByText(/Suppressions are not available on this server/).waitFor();
+    await page.getByLabel('Suppress address').fill('Blocked@Example.com');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('cell', { name: 'blocked@example.com' }).waitFor();
+    const listed = await app.request('GET', '/v1/suppressions?email=blocked@example.com');
+    expect(listed.json.items).toEqual([
+      expect.objectContaining({ email: 'blocked@example.com', reason: 'manual' }),
+    ]);
+    await shot('suppressions');
+    await page.getByRole('button', { name: /Remove/ }).click();
+    await page.getByText('No suppressed addresses match.').waitFor();
+    expect((await app.request('GET', '/v1/suppressions')).json.items).toEqual([]);
   });
 
   it('is readable at 390 px wide', async () => {

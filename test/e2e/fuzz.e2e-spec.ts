@@ -1,6 +1,24 @@
 import fc from 'fast-check';
 import { signRequest } from '../../src/domain/signing';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { EVENT_STORE, type EventStore } from '../../src/store/events.store';
+import { eventually, startTestApp, type TestApp } from '../support/test-app';
+import {
+  basicAuth,
+  mailgunSigned,
+  mandrillSigned,
+  resendSigned,
+  sendgridKeys,
+  sendgridSigned,
+} from '../support/webhook-signing';
+
+/** Provider webhooks with their own schemes: the fuzzed requests are signed by these. */
+const HOOKS = {
+  mailgunKey: 'fuzz-mailgun-signing-key',
+  sendgrid: sendgridKeys(),
+  resendSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  mandrill: { key: 'fuzz-mandrill-key', url: 'https://mailover.example.com/v1/webhooks/md' },
+  postmark: { username: 'pm', password: 'fuzz-postmark-password' },
+};
 
 const KEY = {
   id: 'fuzz-key',
@@ -17,6 +35,41 @@ describe('fuzzed requests never produce a 5xx', () => {
     app = await startTestApp({
       server: { bodyLimitBytes: 64 * 1024 },
       auth: { keys: [KEY] },
+      providers: [
+        { id: 'sandbox', type: 'sandbox' },
+        ...[
+          {
+            id: 'mg',
+            type: 'mailgun',
+            apiKey: 'k',
+            domain: 'mg.test',
+            webhook: { signingKey: HOOKS.mailgunKey },
+          },
+          {
+            id: 'sg',
+            apiKey: 'k',
+            type: 'sendgrid',
+            webhook: { publicKey: HOOKS.sendgrid.publicKey },
+          },
+          {
+            id: 'ses',
+            type: 'ses',
+            region: 'us-east-1',
+            accessKeyId: 'a',
+            secretAccessKey: 'b',
+            webhook: { topicArns: ['arn:aws:sns:us-east-1:1:t'] },
+          },
+          { id: 'pm', type: 'postmark', serverToken: 't', webhook: HOOKS.postmark },
+          { id: 'md', apiKey: 'k', type: 'mandrill', webhook: HOOKS.mandrill },
+          {
+            id: 'sp',
+            apiKey: 'k',
+            type: 'sparkpost',
+            webhook: { bearerToken: 'fuzz-sparkpost-token' },
+          },
+          { id: 'rs', apiKey: 'k', type: 'resend', webhook: { secret: HOOKS.resendSecret } },
+        ].map((p) => ({ enabled: false, ...p })),
+      ],
       logging: { level: 'silent' },
     });
   });
@@ -49,6 +102,15 @@ describe('fuzzed requests never produce a 5xx', () => {
     ['POST', '/email'],
     ['POST', '/v1/providers/sandbox/disable'],
     ['DELETE', '/v1/emails/01JD3Q1ZK6W5V9X8Y7T6S5R4Q3'],
+    ['POST', '/v1/webhooks/mg'],
+    ['POST', '/v1/webhooks/sg'],
+    ['POST', '/v1/webhooks/ses'],
+    ['POST', '/v1/webhooks/pm'],
+    ['POST', '/v1/webhooks/md'],
+    ['POST', '/v1/webhooks/sp'],
+    ['POST', '/v1/webhooks/rs'],
+    ['POST', '/v1/webhooks/nope'],
+    ['PUT', '/v1/suppressions/ann@example.com'],
   );
   const contentType = fc.constantFrom(
     'application/json',
@@ -234,6 +296,97 @@ describe('fuzzed requests never produce a 5xx', () => {
       ),
       runs,
     );
+  });
+
+  it("hostile payloads correctly signed with each provider's scheme: 200 or 400, never a 5xx", async () => {
+    const payload = fc.oneof(
+      fc.jsonValue(),
+      fc.array(
+        fc.dictionary(
+          fc.constantFrom(
+            'event',
+            'email',
+            'timestamp',
+            'type',
+            'msys',
+            'sg_message_id',
+            'mailover_id',
+          ),
+          fc.jsonValue(),
+        ),
+      ),
+      fc.dictionary(
+        fc.constantFrom(
+          'event',
+          'recipient',
+          'timestamp',
+          'message',
+          'user-variables',
+          'severity',
+          'reason',
+        ),
+        fc.jsonValue(),
+      ),
+      fc.dictionary(
+        fc.constantFrom('RecordType', 'Type', 'MessageID', 'Metadata', 'BouncedAt', 'Email'),
+        fc.jsonValue(),
+      ),
+      fc.record({
+        type: fc.oneof(fc.constant('email.bounced'), fc.string()),
+        data: fc.jsonValue(),
+      }),
+    );
+    const signedFor = (
+      provider: string,
+      body: unknown,
+    ): { headers: Record<string, string>; body: string } => {
+      switch (provider) {
+        case 'mg':
+          return mailgunSigned(HOOKS.mailgunKey, body as Record<string, unknown>);
+        case 'sg':
+          return sendgridSigned(HOOKS.sendgrid.privateKey, body as unknown[]);
+        case 'md':
+          return mandrillSigned(HOOKS.mandrill.key, HOOKS.mandrill.url, body as unknown[]);
+        case 'pm':
+          return {
+            headers: {
+              'content-type': 'application/json',
+              authorization: basicAuth(HOOKS.postmark.username, HOOKS.postmark.password),
+            },
+            body: JSON.stringify(body),
+          };
+        case 'sp':
+          return {
+            headers: {
+              'content-type': 'application/json',
+              authorization: 'Bearer fuzz-sparkpost-token',
+            },
+            body: JSON.stringify(body),
+          };
+        default:
+          return resendSigned(HOOKS.resendSecret, body);
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('mg', 'sg', 'md', 'pm', 'sp', 'rs'),
+        payload,
+        async (provider, body) => {
+          const signed = signedFor(provider, body);
+          const res = await fetch(`${app.url}/v1/webhooks/${provider}`, {
+            method: 'POST',
+            headers: signed.headers,
+            body: signed.body,
+          });
+          await res.arrayBuffer();
+          expect([200, 400]).toContain(res.status);
+        },
+      ),
+      runs,
+    );
+    // The processor read every stored one after the answers without failing: none is left.
+    const store = app.app.get<EventStore>(EVENT_STORE);
+    await eventually(async () => (await store.pendingDeliveries(1)).length === 0);
   });
 
   it('legacy form posts, signed', async () => {

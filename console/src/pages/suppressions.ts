@@ -16,7 +16,7 @@ export async function suppressionsPage(ctx: PageContext): Promise<void> {
   const first = await call<{ items: Suppression[] }>(
     ctx.session,
     'GET',
-    `/v1/suppressions${q ? `?address=${encodeURIComponent(q)}` : ''}`,
+    `/v1/suppressions${q ? `?email=${encodeURIComponent(q)}` : ''}`,
   );
   if (first.status === 404) {
     status.append(
@@ -157,7 +157,7 @@ export async function suppressionsPage(ctx: PageContext): Promise<void> {
     const answer = await call<{ items: Suppression[] }>(
       ctx.session,
       'GET',
-      `/v1/suppressions${q ? `?address=${encodeURIComponent(q)}` : ''}`,
+      `/v1/suppressions${q ? `?email=${encodeURIComponent(q)}` : ''}`,
     );
     if (!answer.ok) return void status.append(notice(problemText(answer)));
     draw(answer.json.items ?? []);

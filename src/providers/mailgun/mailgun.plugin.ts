@@ -1,4 +1,5 @@
 import { definePlugin } from '../provider.plugin';
+import { mailgunWebhook } from './mailgun.webhook';
 import { providerHttp } from '../http/http-provider.options';
 import { MailgunOptions } from './mailgun.options';
 import { MAILGUN_CAPABILITIES, MailgunProvider } from './mailgun.provider';
@@ -15,5 +16,6 @@ export const mailgunPlugin = definePlugin({
     messageId: 'body `id`',
     notes: 'multipart; metadata as `v:` variables',
   },
+  webhook: mailgunWebhook,
   create: (options) => new MailgunProvider(options, providerHttp(options, options.baseUrl ?? US)),
 });

@@ -1,5 +1,6 @@
 import { providerHttp } from '../http/http-provider.options';
 import { definePlugin } from '../provider.plugin';
+import { mandrillWebhook } from './mandrill.webhook';
 import { MandrillOptions } from './mandrill.options';
 import { MANDRILL_CAPABILITIES, MandrillProvider } from './mandrill.provider';
 
@@ -14,6 +15,7 @@ export const mandrillPlugin = definePlugin({
     messageId: 'first sent `_id` of the array',
     notes: 'key in the body; errors by `name`',
   },
+  webhook: mandrillWebhook,
   create: (options) =>
     new MandrillProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
 });

@@ -1,5 +1,6 @@
 import { providerHttp } from '../http/http-provider.options';
 import { definePlugin } from '../provider.plugin';
+import { postmarkWebhook } from './postmark.webhook';
 import { PostmarkOptions } from './postmark.options';
 import { POSTMARK_CAPABILITIES, PostmarkProvider } from './postmark.provider';
 
@@ -14,6 +15,7 @@ export const postmarkPlugin = definePlugin({
     messageId: 'body `MessageID`',
     notes: 'one `Tag`; the rest in `Metadata`',
   },
+  webhook: postmarkWebhook,
   create: (options) =>
     new PostmarkProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
 });

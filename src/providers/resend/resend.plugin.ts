@@ -1,5 +1,6 @@
 import { providerHttp } from '../http/http-provider.options';
 import { definePlugin } from '../provider.plugin';
+import { resendWebhook } from './resend.webhook';
 import { ResendOptions } from './resend.options';
 import { RESEND_CAPABILITIES, ResendProvider } from './resend.provider';
 
@@ -14,6 +15,7 @@ export const resendPlugin = definePlugin({
     messageId: 'body `id`',
     notes: '`Idempotency-Key` passed on every attempt',
   },
+  webhook: resendWebhook,
   create: (options) =>
     new ResendProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
 });

@@ -1,5 +1,6 @@
 import { providerHttp } from '../http/http-provider.options';
 import { definePlugin } from '../provider.plugin';
+import { sendgridWebhook } from './sendgrid.webhook';
 import { SendgridOptions } from './sendgrid.options';
 import { SENDGRID_CAPABILITIES, SendgridProvider } from './sendgrid.provider';
 
@@ -14,6 +15,7 @@ export const sendgridPlugin = definePlugin({
     messageId: '`X-Message-Id` header',
     notes: 'metadata as `custom_args`',
   },
+  webhook: sendgridWebhook,
   create: (options) =>
     new SendgridProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
 });

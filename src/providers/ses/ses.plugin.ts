@@ -1,5 +1,6 @@
 import { providerHttp } from '../http/http-provider.options';
 import { definePlugin } from '../provider.plugin';
+import { sesWebhook } from './ses.webhook';
 import { SesOptions } from './ses.options';
 import { SES_CAPABILITIES, SesProvider } from './ses.provider';
 
@@ -12,6 +13,7 @@ export const sesPlugin = definePlugin({
     messageId: 'body `MessageId`',
     notes: 'SES v2, SigV4 signed with `aws4`; raw MIME for attachments and headers',
   },
+  webhook: sesWebhook,
   create: (options) =>
     new SesProvider(
       options,

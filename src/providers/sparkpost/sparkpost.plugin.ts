@@ -1,5 +1,6 @@
 import { providerHttp } from '../http/http-provider.options';
 import { definePlugin } from '../provider.plugin';
+import { sparkpostWebhook } from './sparkpost.webhook';
 import { SparkpostOptions } from './sparkpost.options';
 import { SPARKPOST_CAPABILITIES, SparkpostProvider } from './sparkpost.provider';
 
@@ -15,6 +16,7 @@ export const sparkpostPlugin = definePlugin({
     messageId: '`results.id`',
     notes: 'cc/bcc as the Node client does',
   },
+  webhook: sparkpostWebhook,
   create: (options) =>
     new SparkpostProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
 });

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial';
 import * as nonces from './0002-nonces';
 import * as tenants from './0003-tenants';
+import * as events from './0004-events';
 import * as webhookDeliveries from './0005-webhook-deliveries';
 
 /**
@@ -12,6 +13,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-nonces': nonces,
   '0003-tenants': tenants,
+  '0004-events': events,
   '0005-webhook-deliveries': webhookDeliveries,
 };
 
