@@ -248,7 +248,7 @@ describe('the operator console at /console in a browser', () => {
     await page.getByRole('link', { name: 'Suppressions', exact: true }).click();
     await page.getByLabel('Suppress address').fill('Blocked@Example.com');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await page.getByRole('cell', { name: 'blocked@example.com' }).waitFor();
+    await page.getByRole('cell', { name: 'blocked@example.com', exact: true }).waitFor();
     const listed = await app.request('GET', '/v1/suppressions?email=blocked@example.com');
     expect(listed.json.items).toEqual([
       expect.objectContaining({ email: 'blocked@example.com', reason: 'manual' }),
