@@ -10,6 +10,7 @@ import {
   ServerConfig,
   StoreConfig,
 } from './config.schema';
+import { PROVIDER_CONFIGS } from '../providers/provider.options';
 import { ProviderRegistry } from '../providers/provider.registry';
 
 /**
@@ -32,6 +33,7 @@ export class ConfigModule {
       { provide: RateLimitConfig, useValue: config.rateLimit },
       { provide: LimitsConfig, useValue: config.limits },
       { provide: LoggingConfig, useValue: config.logging },
+      { provide: PROVIDER_CONFIGS, useValue: config.providers },
     ];
     return {
       module: ConfigModule,

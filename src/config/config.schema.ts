@@ -18,46 +18,12 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Secret } from '../domain/secret';
-import { IsSecret, toBool, toSecret } from './setting.decorators';
+import { ProviderConfig } from '../providers/provider.options';
+import { IsSecret, toBool, toSecret } from '../providers/setting.decorators';
 
-/**
- * The settings every provider takes, whatever its type. Each vendor's plug-in
- * (`src/providers/<vendor>/<vendor>.plugin.ts`) extends this class with its own settings; the
- * loader validates each entry of `providers` against its type's class.
- */
-export class ProviderConfig {
-  @IsString({ message: 'must be set' })
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'must be lower-case letters, digits, - or _' })
-  id!: string;
-
-  /** A registered plug-in's type; the loader checks it against the registry. */
-  @IsString({ message: 'must be set' })
-  type!: string;
-
-  @IsOptional()
-  @Transform(toBool)
-  @IsBoolean()
-  enabled = true;
-
-  @IsInt()
-  @Min(0)
-  priority = 1;
-
-  @IsInt()
-  @Min(1)
-  weight = 1;
-
-  @IsInt()
-  @Min(100)
-  @Max(300_000)
-  timeoutMs = 10_000;
-
-  /** Sends in flight at once through this provider. */
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  concurrency = 100;
-}
+// The common provider settings belong to the provider plug-ins (providers never import config);
+// re-exported for code that reads them with the rest of the configuration.
+export { ProviderConfig } from '../providers/provider.options';
 
 export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
 export type ServerRole = (typeof SERVER_ROLES)[number];

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { formatAddress } from '../domain/email';
-import type { AttemptRecord, EmailRecord, EmailStatus } from '../store/email.store';
+import type { AttemptRecord, EmailRecord, EmailStatus } from '../domain/email-record';
 
 const STATUSES: EmailStatus[] = ['queued', 'scheduled', 'sending', 'sent', 'failed', 'cancelled'];
 
