@@ -74,10 +74,10 @@ export class ServerConfig {
 
   /**
    * V8 collects the old generation once it has grown this many percent over what survived the
-   * last collection. V8's own heuristic (0 keeps it) lets a busy server's heap reach four times
-   * its live data before collecting: about 45 MB live became 300 MB resident under load here,
-   * about 205 MB with 50 (225 with 100), for more frequent, short (about 5 ms) collections whose
-   * cost was within this machine's run-to-run noise (bench/README.md).
+   * last collection. V8's own heuristic (0 keeps it) lets a busy server's heap reach up to four
+   * times its live data before collecting; a bound trades that resident memory for more
+   * frequent, short collections, whose cost stayed within run-to-run noise (figures in
+   * bench/README.md, "V8's heap headroom").
    */
   @IsInt()
   @Min(0)

@@ -113,7 +113,7 @@ class HttpThread {
   private started(): Worker {
     if (this.worker) return this.worker;
     // Its objects die young (a request and its response): a small young generation keeps the
-    // thread's share of the process's memory at about 25 MB under load (35 MB with V8's 32 MB).
+    // thread's share of the process's memory small under load (figures in bench/README.md).
     const worker = new Worker(join(__dirname, 'http.worker.js'), {
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
