@@ -96,10 +96,4 @@ export default tseslint.config(
     files: ['src/config/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'src/cli/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
-  {
-    // Worker threads' entry files: plain CommonJS, started by file name from src/ and dist/.
-    files: ['src/**/*.worker.js'],
-    languageOptions: { sourceType: 'commonjs' },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
-  },
 );
