@@ -1,4 +1,5 @@
 // @ts-check
+import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -81,7 +82,10 @@ export default tseslint.config(
     // that misses a case of a union silently does nothing.
     files: ['src/**/*.ts'],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: fileURLToPath(new URL('.', import.meta.url)),
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

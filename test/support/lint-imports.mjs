@@ -4,9 +4,11 @@
 // messages. The type-aware rules are off: the snippets are not files of the TypeScript program.
 import { ESLint } from 'eslint';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { text } from 'node:stream/consumers';
 
-const root = join(import.meta.dirname, '../..');
+// import.meta.dirname needs Node 20.11; package.json allows 20.10.
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const { snippets = [], globs = [] } = JSON.parse(await text(process.stdin));
 const eslint = new ESLint({
   cwd: root,
