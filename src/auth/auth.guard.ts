@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ProblemException } from '../http/problem.filter';
+import { ProblemException } from '../common/problem';
 import { isPublic, requiredScope } from './auth.decorators';
 import { setPrincipal } from './principal';
 import { type Authentication, RequestAuthenticator } from './request-authenticator.service';

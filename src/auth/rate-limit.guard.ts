@@ -11,7 +11,7 @@ import {
 } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { RateLimitConfig, type RateLimitRule } from '../config/config.schema';
-import { ProblemException } from '../http/problem.filter';
+import { ProblemException } from '../common/problem';
 import { isAddressLimited, isPublic } from './auth.decorators';
 import { isWebhookPath, RequestAuthenticator } from './request-authenticator.service';
 

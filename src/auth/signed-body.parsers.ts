@@ -75,7 +75,8 @@ export function installSignedBodyParsers(app: NestFastifyApplication): void {
         );
       }
       let parsed: unknown;
-      json(
+      // Fastify's default JSON parser answers through its callback, at once; it returns nothing.
+      void json(
         request as unknown as Parameters<typeof json>[0],
         body.toString('utf8'),
         (err, value) => {

@@ -225,7 +225,8 @@ async function readStdin(): Promise<Buffer> {
 }
 
 if (require.main === module) {
-  run(process.argv.slice(2), process.env, {
+  // run() answers an exit code for every failure it knows; anything else crashes loudly, as before.
+  void run(process.argv.slice(2), process.env, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     stdin: readStdin,

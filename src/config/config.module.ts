@@ -1,5 +1,16 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { ConfigModule as NestConfigModule } from '@nestjs/config';
+import {
+  type DynamicModule,
+  type FactoryProvider,
+  Global,
+  Module,
+  type ValueProvider,
+} from '@nestjs/common';
+import {
+  ConfigModule as NestConfigModule,
+  type ConfigService,
+  getConfigToken,
+  registerAs,
+} from '@nestjs/config';
 import {
   AppConfig,
   AuthConfig,
@@ -13,39 +24,65 @@ import {
   WebhooksConfig,
   SuppressionConfig,
 } from './config.schema';
+import { PROVIDER_CONFIGS } from '../providers/provider.options';
 import { ProviderRegistry } from '../providers/provider.registry';
+
+/** The namespace @nestjs/config holds the validated configuration under. */
+export const MAILOVER_NAMESPACE = 'mailover';
+/** The injection token of the whole validated configuration, as @nestjs/config registers it. */
+export const MAILOVER_CONFIG = getConfigToken(MAILOVER_NAMESPACE);
+/** @nestjs/config's service, typed: `get('mailover.dispatch', { infer: true })` is a DispatchConfig. */
+export type MailoverConfigService = ConfigService<{ [MAILOVER_NAMESPACE]: AppConfig }, true>;
+
+/** Each section class and where it sits in the configuration. */
+const SECTIONS = [
+  [ServerConfig, 'server'],
+  [StoreConfig, 'store'],
+  [DispatchConfig, 'dispatch'],
+  [AuthConfig, 'auth'],
+  [RateLimitConfig, 'rateLimit'],
+  [LimitsConfig, 'limits'],
+  [LoggingConfig, 'logging'],
+  [WebhooksConfig, 'webhooks'],
+  [EventsConfig, 'events'],
+  [SuppressionConfig, 'suppression'],
+] as const satisfies ReadonlyArray<readonly [abstract new () => object, keyof AppConfig]>;
 
 /**
  * Makes the validated configuration injectable: the whole `AppConfig` and each section by its
- * class. It is loaded and validated before Nest boots (see main.ts), so a bad config never
- * starts half an application. The provider plug-in registry that validated `providers` comes
- * with it, so adapters are built by the same plug-ins.
+ * class. `loadConfig` reads and validates it before Nest boots (see main.ts), so a bad config
+ * never starts half an application; @nestjs/config then holds it under the `mailover`
+ * namespace (its ConfigService answers `mailover.<section>`, and nothing from process.env), and
+ * every section is read from there. The provider plug-in registry that validated `providers`
+ * comes with it, so adapters are built by the same plug-ins.
  */
 @Global()
 @Module({})
 export class ConfigModule {
   static forRoot(config: AppConfig, registry = new ProviderRegistry()): DynamicModule {
-    const sections = [
+    const sections: Array<ValueProvider | FactoryProvider> = [
       { provide: ProviderRegistry, useValue: registry },
-      { provide: AppConfig, useValue: config },
-      { provide: ServerConfig, useValue: config.server },
-      { provide: StoreConfig, useValue: config.store },
-      { provide: DispatchConfig, useValue: config.dispatch },
-      { provide: AuthConfig, useValue: config.auth },
-      { provide: RateLimitConfig, useValue: config.rateLimit },
-      { provide: LimitsConfig, useValue: config.limits },
-      { provide: LoggingConfig, useValue: config.logging },
-      { provide: WebhooksConfig, useValue: config.webhooks },
-      { provide: EventsConfig, useValue: config.events },
-      { provide: SuppressionConfig, useValue: config.suppression },
+      { provide: AppConfig, inject: [MAILOVER_CONFIG], useFactory: (c: AppConfig) => c },
+      ...SECTIONS.map(([section, key]) => ({
+        provide: section,
+        inject: [AppConfig],
+        useFactory: (c: AppConfig) => c[key],
+      })),
+      { provide: PROVIDER_CONFIGS, inject: [AppConfig], useFactory: (c: AppConfig) => c.providers },
     ];
     return {
       module: ConfigModule,
       imports: [
-        NestConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ mailover: config })] }),
+        NestConfigModule.forRoot({
+          // The loader is the one place that reads the environment and config files.
+          ignoreEnvFile: true,
+          validatePredefined: false,
+          skipProcessEnv: true,
+          load: [registerAs(MAILOVER_NAMESPACE, () => config)],
+        }),
       ],
       providers: sections,
-      exports: sections.map((s) => s.provide),
+      exports: [NestConfigModule, ...sections.map((s) => s.provide)],
     };
   }
 }

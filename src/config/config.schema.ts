@@ -19,52 +19,12 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Secret } from '../domain/secret';
-import { IsHttpUrl, IsSecret, toBool, toSecret } from './setting.decorators';
+import { ProviderConfig } from '../providers/provider.options';
+import { IsHttpUrl, IsSecret, toBool, toSecret } from '../providers/setting.decorators';
 
-/**
- * The settings every provider takes, whatever its type. Each vendor's plug-in
- * (`src/providers/<vendor>/<vendor>.plugin.ts`) extends this class with its own settings; the
- * loader validates each entry of `providers` against its type's class.
- */
-export class ProviderConfig {
-  @IsString({ message: 'must be set' })
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'must be lower-case letters, digits, - or _' })
-  id!: string;
-
-  /** A registered plug-in's type; the loader checks it against the registry. */
-  @IsString({ message: 'must be set' })
-  type!: string;
-
-  @IsOptional()
-  @Transform(toBool)
-  @IsBoolean()
-  enabled = true;
-
-  @IsInt()
-  @Min(0)
-  priority = 1;
-
-  @IsInt()
-  @Min(1)
-  weight = 1;
-
-  @IsInt()
-  @Min(100)
-  @Max(300_000)
-  timeoutMs = 10_000;
-
-  /** Sends in flight at once through this provider. */
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  concurrency = 100;
-
-  /**
-   * The provider's `webhook:` block, validated by its plug-in's webhook settings class (the loader
-   * does it); absent: `POST /v1/webhooks/{id}` answers 404.
-   */
-  webhook?: object;
-}
+// The common provider settings belong to the provider plug-ins (providers never import config);
+// re-exported for code that reads them with the rest of the configuration.
+export { ProviderConfig } from '../providers/provider.options';
 
 export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
 export type ServerRole = (typeof SERVER_ROLES)[number];
@@ -119,10 +79,10 @@ export class ServerConfig {
 
   /**
    * V8 collects the old generation once it has grown this many percent over what survived the
-   * last collection. V8's own heuristic (0 keeps it) lets a busy server's heap reach four times
-   * its live data before collecting: about 45 MB live became 300 MB resident under load here,
-   * about 205 MB with 50 (225 with 100), for more frequent, short (about 5 ms) collections whose
-   * cost was within this machine's run-to-run noise (bench/README.md).
+   * last collection. V8's own heuristic (0 keeps it) lets a busy server's heap reach up to four
+   * times its live data before collecting; a bound trades that resident memory for more
+   * frequent, short collections, whose cost stayed within run-to-run noise (figures in
+   * bench/README.md, "V8's heap headroom").
    */
   @IsInt()
   @Min(0)

@@ -1,6 +1,6 @@
 import type { OutboundEmail } from '../domain/email';
 import { ProviderError } from '../domain/provider-error';
-import type { AttemptRecord } from '../store/email.store';
+import type { AttemptRecord } from '../domain/email-record';
 import { LaneUnavailableError, type ProviderLane } from './provider-lane';
 
 export type RoundOutcome =

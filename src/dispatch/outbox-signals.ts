@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
-import type { EmailRecord, EmailStatus } from '../store/email.store';
+import type { EmailRecord, EmailStatus } from '../domain/email-record';
 
 /** Called with (id, status) when this process ends an email. */
 export type FinalListener = (id: string, status: EmailStatus) => void;

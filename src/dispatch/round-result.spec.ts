@@ -1,4 +1,4 @@
-import type { AttemptRecord } from '../store/email.store';
+import type { AttemptRecord } from '../domain/email-record';
 import type { RoundOutcome } from './failover';
 import { roundResult } from './round-result';
 

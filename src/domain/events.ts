@@ -61,3 +61,22 @@ export function normalizeAddress(address: string): string {
 
 /** A verified body that does not parse as the provider's payload: answered 400. */
 export class WebhookPayloadError extends Error {}
+
+/** One normalized provider event, as stored and shown (`GET /v1/events`). */
+export interface EventRecord {
+  id: string;
+  /** The email it is about; null when no email matched (admin keys only). */
+  emailId: string | null;
+  /** The matched email's tenant; null when unmatched. */
+  tenant: string | null;
+  type: EventType;
+  bounce?: BounceKind;
+  recipient: string;
+  providerId: string;
+  providerEventId?: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  reason?: string;
+  url?: string;
+  userAgent?: string;
+}

@@ -3,7 +3,7 @@ import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/auth.decorators';
 import { visibleTenant } from '../auth/principal';
-import { queryValidation } from '../http/validation.pipe';
+import { queryValidation } from '../common/validation.pipe';
 import { EventService } from './event.service';
 import {
   EventPageView,

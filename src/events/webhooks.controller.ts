@@ -14,7 +14,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { ProviderWebhookRoute } from '../auth/auth.decorators';
 import { NotFoundError } from '../domain/errors';
-import { ProblemException } from '../http/problem.filter';
+import { ProblemException } from '../common/problem';
 import { type Receipt, WebhookReceiver } from './webhook-receiver.service';
 
 export class WebhookAnswer {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { EmailRecord } from '../store/email.store';
+import type { EmailRecord } from '../domain/email-record';
 
 export class AttachmentInfoView {
   @ApiProperty() filename!: string;

@@ -1,8 +1,8 @@
 import { EventView, eventView } from '../events/events.dto';
-import type { EventRecord } from '../store/events.store';
+import type { EventRecord } from '../domain/events';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { formatAddress } from '../domain/email';
-import type { AttemptRecord, EmailRecord, EmailStatus } from '../store/email.store';
+import type { AttemptRecord, EmailRecord, EmailStatus } from '../domain/email-record';
 
 const STATUSES: EmailStatus[] = ['queued', 'scheduled', 'sending', 'sent', 'failed', 'cancelled'];
 

@@ -16,7 +16,7 @@ import { parseLegacyRequest, parseSendRequest } from '../domain/send-request';
 import { AcceptedView, EmailPageView, EmailView, emailView } from './email.view';
 import { LegacyEmailDto, ListEmailsQuery, SendEmailDto } from './send-email.dto';
 import { answerSubmission } from './submission';
-import { queryValidation } from './validation.pipe';
+import { queryValidation } from '../common/validation.pipe';
 import { WaitSlots } from './wait-slots';
 
 const SUBMIT_HEADERS = [

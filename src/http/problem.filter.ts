@@ -7,40 +7,18 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemException, type Problem } from '../common/problem';
 import {
   ConflictError,
   IdempotencyMismatchError,
   InvalidInputError,
   NotFoundError,
-  type FieldProblem,
 } from '../domain/errors';
 
-/** An RFC 9457 problem document. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: FieldProblem[];
-  [extension: string]: unknown;
-}
+// The exception lives in src/common (auth guards throw it too); re-exported for older imports.
+export { ProblemException, type Problem };
 
 const TYPE_BASE = 'https://mailover.dev/problems/';
-
-/** An HTTP-layer problem with its own status (auth, rate limits, body size). */
-export class ProblemException extends HttpException {
-  constructor(
-    status: number,
-    readonly slug: string,
-    title: string,
-    detail?: string,
-    readonly headers: Record<string, string> = {},
-    readonly extensions: Record<string, unknown> = {},
-  ) {
-    super({ title, detail }, status);
-  }
-}
 
 /**
  * Turns every error into application/problem+json; 5xx details never leave the process, only

@@ -4,7 +4,7 @@ import { principalOf } from '../auth/principal';
 import { InvalidInputError } from '../domain/errors';
 import type { SendRequest } from '../domain/send-request';
 import type { EmailService } from '../dispatch/email.service';
-import { FINAL_STATUSES } from '../store/email.store';
+import { FINAL_STATUSES } from '../domain/email-record';
 import { emailView, type AcceptedView, type EmailView } from './email.view';
 import type { WaitSlots } from './wait-slots';
 

@@ -4,7 +4,7 @@ import { RequireScope } from '../auth/auth.decorators';
 import { AppWebhooks } from '../webhooks/app-webhooks.service';
 import { ListWebhookDeliveriesQuery } from './webhook-deliveries.dto';
 import { WebhookDeliveryPageView, webhookDeliveryView } from './webhook-delivery.view';
-import { queryValidation } from './validation.pipe';
+import { queryValidation } from '../common/validation.pipe';
 
 @ApiTags('webhooks')
 @Controller()

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { WebhookAttempt, WebhookDelivery } from '../store/webhook-deliveries.store';
+import type { WebhookAttempt, WebhookDelivery } from '../domain/webhook-delivery';
 
 /** At most this many attempts per delivery in an answer (the latest); attemptCount has them all. */
 export const MAX_ATTEMPTS_SHOWN = 50;

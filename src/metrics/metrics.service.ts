@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AttemptRecord, QueueStats } from '../store/email.store';
+import type { AttemptRecord, QueueStats } from '../domain/email-record';
 
 /** Prometheus metrics of this process (prom-client), one registry per application instance. */
 @Injectable()

@@ -1,4 +1,4 @@
-import { ProviderConfig } from '../config/config.schema';
+import { ProviderConfig } from './provider.options';
 import type { ProviderPlugin } from './provider.plugin';
 import { type ProviderRegistry, settingsOf } from './provider.registry';
 

@@ -1,5 +1,5 @@
-import type { ProviderConfig } from '../config/config.schema';
 import type { ProviderEvent } from '../domain/events';
+import type { ProviderConfig } from './provider.options';
 import type { EmailProvider, ProviderCapabilities } from '../domain/provider';
 
 /** What a plug-in's documentation says, rendered into the README's provider table. */

@@ -1,5 +1,5 @@
 import { getMetadataStorage } from 'class-validator';
-import type { ProviderConfig } from '../config/config.schema';
+import type { ProviderConfig } from './provider.options';
 import type { EmailProvider } from '../domain/provider';
 import { mailgunPlugin } from './mailgun/mailgun.plugin';
 import { mandrillPlugin } from './mandrill/mandrill.plugin';

@@ -1,6 +1,6 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../config/config.schema';
 import type { EmailProvider } from '../domain/provider';
+import { PROVIDER_CONFIGS, type ProviderConfig } from './provider.options';
 import { ProviderRegistry } from './provider.registry';
 
 /** The configured providers, in config order. An injection token because it is a list of implementations. */
@@ -10,9 +10,9 @@ export const EMAIL_PROVIDERS = Symbol('EMAIL_PROVIDERS');
   providers: [
     {
       provide: EMAIL_PROVIDERS,
-      inject: [AppConfig, ProviderRegistry],
-      useFactory: (config: AppConfig, registry: ProviderRegistry): EmailProvider[] =>
-        config.providers.map((options) => registry.create(options)),
+      inject: [PROVIDER_CONFIGS, ProviderRegistry],
+      useFactory: (configs: ProviderConfig[], registry: ProviderRegistry): EmailProvider[] =>
+        configs.map((options) => registry.create(options)),
     },
   ],
   exports: [EMAIL_PROVIDERS],

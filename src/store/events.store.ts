@@ -1,23 +1,7 @@
-import type { BounceKind, EventType, SuppressionReason } from '../domain/events';
+import type { EventType, SuppressionReason } from '../domain/events';
 
-/** One normalized provider event, as stored and shown (`GET /v1/events`). */
-export interface EventRecord {
-  id: string;
-  /** The email it is about; null when no email matched (admin keys only). */
-  emailId: string | null;
-  /** The matched email's tenant; null when unmatched. */
-  tenant: string | null;
-  type: EventType;
-  bounce?: BounceKind;
-  recipient: string;
-  providerId: string;
-  providerEventId?: string;
-  occurredAt: Date;
-  receivedAt: Date;
-  reason?: string;
-  url?: string;
-  userAgent?: string;
-}
+export type { EventRecord } from '../domain/events';
+import type { EventRecord } from '../domain/events';
 
 export interface NewEvent extends EventRecord {
   /** Unique per provider: a provider's retry of the same event is stored once. */

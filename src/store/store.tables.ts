@@ -1,4 +1,4 @@
-import type { AttemptOutcome, EmailStatus } from './email.store';
+import type { AttemptOutcome, EmailStatus } from '../domain/email-record';
 
 /**
  * The tables as Kysely sees them. Times are epoch milliseconds in a bigint column on both

@@ -5,7 +5,8 @@ import type { StoreTables, WebhookAttemptsTable, WebhookDeliveriesTable } from '
 
 type Db = Kysely<StoreTables>;
 
-export type WebhookDeliveryStatus = WebhookDeliveriesTable['status'];
+export type { WebhookDeliveryStatus } from '../domain/webhook-delivery';
+import type { WebhookDeliveryStatus } from '../domain/webhook-delivery';
 
 /**
  * The claim's condition and the partial index's (webhook_deliveries_due): shared, so they match
@@ -13,38 +14,16 @@ export type WebhookDeliveryStatus = WebhookDeliveriesTable['status'];
  */
 export const PENDING = sql<boolean>`status = 'pending'`;
 
-/** A delivery to store: one event for one endpoint. */
-export interface NewWebhookDelivery {
-  /** `msg_` + a ULID; the `webhook-id` of every attempt. */
-  id: string;
-  endpointId: string;
-  type: string;
-  emailId: string | null;
-  tenant: string;
-  /** The JSON body, exactly as it is sent and signed. */
-  payload: string;
-  /** Stored at, and first due at. */
-  createdAt: Date;
-}
-
-export interface WebhookDelivery extends NewWebhookDelivery {
-  status: WebhookDeliveryStatus;
-  attempts: number;
-  dueAt: Date;
-  updatedAt: Date;
-  lastStatus: number | null;
-  lastError: string | null;
-}
-
-export interface WebhookAttempt {
-  /** 1 for the first. */
-  seq: number;
-  at: Date;
-  durationMs: number;
-  /** The endpoint's HTTP status, or null when it gave none (timeout, connection refused). */
-  statusCode: number | null;
-  error: string | null;
-}
+export type {
+  NewWebhookDelivery,
+  WebhookAttempt,
+  WebhookDelivery,
+} from '../domain/webhook-delivery';
+import type {
+  NewWebhookDelivery,
+  WebhookAttempt,
+  WebhookDelivery,
+} from '../domain/webhook-delivery';
 
 /** How one attempt ends the delivery, or when it is due again. */
 export type WebhookAttemptResult =

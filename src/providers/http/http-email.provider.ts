@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { ProviderConfig } from '../../config/config.schema';
+import type { ProviderConfig } from '../provider.options';
 import type { OutboundEmail } from '../../domain/email';
 import type {
   EmailProvider,

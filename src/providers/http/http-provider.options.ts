@@ -1,6 +1,6 @@
 import { IsOptional } from 'class-validator';
-import { ProviderConfig } from '../../config/config.schema';
-import { IsHttpUrl } from '../../config/setting.decorators';
+import { ProviderConfig } from '../provider.options';
+import { IsHttpUrl } from '../setting.decorators';
 import { ProviderHttp } from './provider-http';
 
 /** The settings of a provider spoken to over HTTP. */

@@ -1,26 +1,15 @@
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type {
+  FromThread,
+  ThreadClientOptions,
+  ThreadRequest,
+  ThreadResponse,
+  ToThread,
+} from './http-thread.protocol';
 
-export interface ThreadClientOptions {
-  timeoutMs: number;
-  maxSockets: number;
-}
-
-export interface ThreadRequest {
-  method: string;
-  url: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** Epoch ms after which the thread must not start the request, and cuts it off if running. */
-  deadline?: number;
-}
-
-export interface ThreadResponse {
-  status: number;
-  /** Lower-case names. */
-  headers: Record<string, string>;
-  text: string;
-}
+export type { ThreadClientOptions, ThreadRequest, ThreadResponse } from './http-thread.protocol';
 
 /** Why no response came: axios's error code (ECONNREFUSED, ECONNABORTED, ERR_CANCELED, ...). */
 export class ThreadTransportError extends Error {
@@ -32,11 +21,8 @@ export class ThreadTransportError extends Error {
   }
 }
 
-type Reply =
-  ({ id: number } & ThreadResponse) | { id: number; error: { code?: string; causeCode?: string } };
-
 /**
- * The one thread per process that makes the provider HTTP calls (http.worker.js): axios over
+ * The one thread per process that makes the provider HTTP calls (http.worker.ts): axios over
  * keep-alive agents, one instance per ProviderHttp. Building, sending and reading a request cost
  * the event loop about a quarter of the CPU of every delivered email, while HTTP ingest and the
  * store need that loop and the machine's other core sat partly idle. A call here costs the event
@@ -58,7 +44,7 @@ class HttpThread {
   open(options: ThreadClientOptions): number {
     const client = ++this.nextClient;
     this.clients.set(client, options);
-    if (this.worker) this.worker.postMessage({ type: 'open', client, options });
+    if (this.worker) post(this.worker, { type: 'open', client, options });
     else this.started();
     return client;
   }
@@ -73,7 +59,7 @@ class HttpThread {
 
   close(client: number): void {
     if (!this.clients.delete(client)) return;
-    this.worker?.postMessage({ type: 'close', client });
+    if (this.worker) post(this.worker, { type: 'close', client });
     if (this.clients.size === 0 && this.worker) {
       const worker = this.worker;
       this.worker = undefined;
@@ -90,7 +76,7 @@ class HttpThread {
     return new Promise<ThreadResponse>((resolve, reject) => {
       const onAbort = () => {
         if (!this.pending.delete(id)) return;
-        worker.postMessage({ type: 'abort', id });
+        post(worker, { type: 'abort', id });
         this.settled(worker);
         reject(new ThreadTransportError('ERR_CANCELED'));
       };
@@ -106,24 +92,22 @@ class HttpThread {
         },
       });
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ type: 'request', id, client, ...req });
+      post(worker, { type: 'request', id, client, ...req });
     });
   }
 
   private started(): Worker {
     if (this.worker) return this.worker;
     // Its objects die young (a request and its response): a small young generation keeps the
-    // thread's share of the process's memory at about 25 MB under load (35 MB with V8's 32 MB).
-    const worker = new Worker(join(__dirname, 'http.worker.js'), {
-      resourceLimits: { maxYoungGenerationSizeMb: 4 },
-    });
+    // thread's share of the process's memory small under load (figures in bench/README.md).
+    const worker = startWorker({ resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     worker.unref();
     this.ready = new Promise<void>((resolve) => {
       worker.once('message', () => resolve());
       worker.once('exit', () => resolve());
     });
-    worker.postMessage({ type: 'ping' });
-    worker.on('message', (reply: Reply | { type: 'pong' }) => {
+    post(worker, { type: 'ping' });
+    worker.on('message', (reply: FromThread) => {
       if ('type' in reply) return;
       const waiter = this.pending.get(reply.id);
       if (!waiter) return; // aborted meanwhile
@@ -146,7 +130,7 @@ class HttpThread {
     worker.on('error', lost);
     worker.on('exit', lost);
     for (const [client, options] of this.clients) {
-      worker.postMessage({ type: 'open', client, options });
+      post(worker, { type: 'open', client, options });
     }
     this.worker = worker;
     return worker;
@@ -161,6 +145,41 @@ class HttpThread {
     this.pending.clear();
     for (const waiter of waiters) waiter.reject(new ThreadTransportError(code));
   }
+}
+
+/** Only typed messages cross to the thread. */
+function post(worker: Worker, message: ToThread): void {
+  worker.postMessage(message);
+}
+
+/**
+ * The thread's entry: the compiled http.worker.js beside this file in dist/. From src/ (tests,
+ * ts-node) there is only http.worker.ts: it is transpiled once per process (TypeScript's
+ * transpileModule, as ts-node would on every start) and run with `require` resolving from its
+ * own path, so a thread that starts again costs no compilation.
+ */
+function startWorker(options: WorkerOptions): Worker {
+  if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, 'http.worker.js'), options);
+  sourceWorker ??= transpiledWorker(join(__dirname, 'http.worker.ts'));
+  return new Worker(sourceWorker, { ...options, eval: true });
+}
+
+let sourceWorker: string | undefined;
+
+function transpiledWorker(entry: string): string {
+  // A devDependency, needed only when running from the TypeScript sources.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript') as typeof import('typescript');
+  const { outputText } = ts.transpileModule(readFileSync(entry, 'utf8'), {
+    fileName: entry,
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+    },
+  });
+  const path = JSON.stringify(entry);
+  return `(function (exports, require, module, __filename, __dirname) {\n${outputText}\n})({}, require('node:module').createRequire(${path}), { exports: {} }, ${path}, ${JSON.stringify(dirname(entry))});`;
 }
 
 export const httpThread = new HttpThread();

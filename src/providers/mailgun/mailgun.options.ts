@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsString } from 'class-validator';
-import { IsSecret, toSecret } from '../../config/setting.decorators';
+import { IsSecret, toSecret } from '../setting.decorators';
 import { Secret } from '../../domain/secret';
 import { HttpProviderConfig } from '../http/http-provider.options';
 

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsSecret, toSecret } from '../../config/setting.decorators';
+import { IsSecret, toSecret } from '../setting.decorators';
 import { WebhookPayloadError, type ProviderEvent } from '../../domain/events';
 import type { Secret } from '../../domain/secret';
 import { defineWebhook } from '../provider.plugin';

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsSecret, toSecret } from '../../config/setting.decorators';
+import { IsSecret, toSecret } from '../setting.decorators';
 import { Secret } from '../../domain/secret';
 import { HttpProviderConfig } from '../http/http-provider.options';
 

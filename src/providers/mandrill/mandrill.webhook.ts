@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsSecret, IsHttpUrl, toSecret } from '../../config/setting.decorators';
+import { IsSecret, IsHttpUrl, toSecret } from '../setting.decorators';
 import { WebhookPayloadError, type EventType, type ProviderEvent } from '../../domain/events';
 import type { Secret } from '../../domain/secret';
 import { defineWebhook } from '../provider.plugin';

@@ -1,6 +1,6 @@
 import { ValidateBy } from 'class-validator';
 import { Transform } from 'class-transformer';
-import { IsSecret, toSecret } from '../../config/setting.decorators';
+import { IsSecret, toSecret } from '../setting.decorators';
 import { WebhookPayloadError, type EventType, type ProviderEvent } from '../../domain/events';
 import { Secret } from '../../domain/secret';
 import { defineWebhook } from '../provider.plugin';

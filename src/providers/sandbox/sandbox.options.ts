@@ -1,5 +1,5 @@
 import { IsOptional, IsString } from 'class-validator';
-import { ProviderConfig } from '../../config/config.schema';
+import { ProviderConfig } from '../provider.options';
 
 /** A `type: sandbox` provider's settings. */
 export class SandboxOptions extends ProviderConfig {

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { ProviderConfig } from '../../config/config.schema';
-import { IsHttpUrl, IsSecret, toSecret } from '../../config/setting.decorators';
+import { ProviderConfig } from '../provider.options';
+import { IsHttpUrl, IsSecret, toSecret } from '../setting.decorators';
 import { Secret } from '../../domain/secret';
 
 /** A `type: ses` provider's settings. SES takes `endpoint` where other HTTP types take `baseUrl`. */

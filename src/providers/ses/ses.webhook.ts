@@ -1,7 +1,7 @@
 import { verify, X509Certificate } from 'node:crypto';
 import { Transform } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsBoolean, IsString, ValidateBy } from 'class-validator';
-import { toBool } from '../../config/setting.decorators';
+import { toBool } from '../setting.decorators';
 import { type ProviderEvent } from '../../domain/events';
 import { defineWebhook, type WebhookVerdict } from '../provider.plugin';
 import {

@@ -98,6 +98,8 @@ function kindOfClientError(e: SmtpErrorFields): FailureKind {
         return 'retryable';
       }
       return 'ambiguous';
+    default: // another code, or none: the message decides below
+      break;
   }
   // nodemailer's pool: the connection closed before the greeting (the only close it does not
   // report as an error), or during connect and login.

@@ -1,7 +1,7 @@
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
-import { ProviderConfig } from '../../config/config.schema';
-import { IsSecret, toBool, toSecret } from '../../config/setting.decorators';
+import { ProviderConfig } from '../provider.options';
+import { IsSecret, toBool, toSecret } from '../setting.decorators';
 import { Secret } from '../../domain/secret';
 
 /** A `type: smtp` provider's settings. */

@@ -167,6 +167,8 @@ function sparkpostKind(status: number, code: string | undefined): FailureKind {
     case '7000': // 400 sending domain blacklisted
     case '7001': // 400 unconfigured or unverified sending domain
       return 'permanent';
+    default: // another code, or none: the status decides below
+      break;
   }
   // 401 invalid key and 403 plan or permissions: provider; 429 and 5xx: retryable; other 4xx
   // (400, 404, 413, 415, 422 with 1400/1603 and the like): permanent

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, ValidateIf } from 'class-validator';
-import { IsSecret, toSecret } from '../../config/setting.decorators';
+import { IsSecret, toSecret } from '../setting.decorators';
 import { WebhookPayloadError, type ProviderEvent } from '../../domain/events';
 import type { Secret } from '../../domain/secret';
 import { defineWebhook } from '../provider.plugin';

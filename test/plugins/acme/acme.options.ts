@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString } from 'class-validator';
-import { IsSecret, toSecret } from '../../../src/config/setting.decorators';
+import { IsSecret, toSecret } from '../../../src/providers/setting.decorators';
 import { Secret } from '../../../src/domain/secret';
 import { HttpProviderConfig } from '../../../src/providers/http/http-provider.options';
 
