@@ -13,7 +13,7 @@ const ID = '01JD0000000000000000000001';
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const kind = (e: ProviderEvent) => (e.bounce ? `${e.type}/${e.bounce}` : e.type);
 
-/** Each provider's event names onto the one vocabulary, as shared/providers/webhooks.md maps them. */
+/** Each provider's event names onto the one vocabulary, as docs/providers/webhooks.md maps them. */
 describe('provider event mappers', () => {
   it('Mailgun: every event, the message id without <>, mailover_id', () => {
     const cases: Array<[Record<string, unknown>, string]> = [

@@ -43,7 +43,7 @@ const STALE = Date.now() - 3 * 3600_000;
 const TENANT = { id: 'acme-key', secret: 'acme-secret-0123456789abcdef0123456789' };
 
 /**
- * Every provider's signed sample events (shapes from shared/providers/webhooks.md) land on the
+ * Every provider's signed sample events (shapes from docs/providers/webhooks.md) land on the
  * right email with the right type; per scheme a changed byte and a stale timestamp answer 401
  * and store nothing, and a replay is stored once. SNS is verified against a local certificate
  * server. A hard bounce keeps the next email to that address away from every provider.

@@ -24,7 +24,7 @@ export class MailgunWebhookSettings {
   signingKey!: Secret;
 }
 
-/** Mailgun gives no number; 15 minutes (shared/providers/webhooks.md §1). */
+/** Mailgun gives no number; 15 minutes (docs/providers/webhooks.md §1). */
 const TOLERANCE_MS = 15 * 60_000;
 
 /**
