@@ -5,6 +5,7 @@
  * Every server under test is a child process on 127.0.0.1 (the real one is `node dist/main.js`);
  * the fake provider is another; autocannon runs here. Every load is bounded in count and time.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -12,7 +13,13 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { FAKE_API_KEY } from './support/fake-protocol';
 import { freePort } from '../test/support/spawn-server';
-import { machineBusySeconds, ROOT, type ServerChild, startServer } from './support/children';
+import {
+  machineBusySeconds,
+  ROOT,
+  type ServerChild,
+  startServer,
+  TS_NODE,
+} from './support/children';
 import { compileEntry, NODE_PATH } from './support/compile';
 import { BODY_BYTES, emailBody } from './support/email-body';
 import { type DeliveryReport, type FakeChild, startFake } from './support/fake-child';
@@ -171,6 +178,13 @@ async function main(): Promise<void> {
     const replicas = await replicaRuns(fake, KEY);
     const recovery = await recoveryRun(fake, KEY);
 
+    progress('provider webhooks: SendGrid batches of 1,000 events, verified and stored');
+    const providerWebhooks = execFileSync(
+      process.execPath,
+      [...TS_NODE, join(ROOT, 'bench', 'webhooks', 'webhooks.bench.ts')],
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+    );
+
     progress(`${WEBHOOK_DELIVERIES} webhook deliveries to a local receiver`);
     const webhooks = await webhookDeliveries(work);
 
@@ -224,7 +238,8 @@ async function main(): Promise<void> {
         failoverTable(failover) +
         '\n' +
         replicasTable(replicas, recovery) +
-        '\n',
+        '\n' +
+        providerWebhooks,
     );
   } finally {
     await fake?.stop();
