@@ -47,6 +47,26 @@ describe('StuckDetector', () => {
     expect(detector.slowAfterMs).toBeGreaterThan(200);
   });
 
+  it('never suspects a provider whose answers keep coming, even once older than 4x its usual', () => {
+    const time = clock();
+    const detector = new StuckDetector(POLICY, time.now);
+    // A steady stream: a send every ms, each answered after `latency` ms, in order.
+    const inFlight: Array<{ token: number; endsAt: number }> = [];
+    const run = (ms: number, latency: number, check: boolean) => {
+      for (let t = 0; t < ms; t++) {
+        time.advance(1);
+        while (inFlight.length && inFlight[0].endsAt <= time.now())
+          detector.ended(inFlight.shift()!.token, true);
+        inFlight.push({ token: detector.started(), endsAt: time.now() + latency });
+        if (check) expect(detector.suspect()).toBe(false);
+      }
+    };
+    run(500, 20, false);
+    // 4.5x slower at once: the oldest send in flight passes 80 ms before the usual latency has
+    // caught up, but the older sends' answers keep arriving meanwhile.
+    run(2000, 90, true);
+  });
+
   it('is not fooled by one slow send among many quick ones', () => {
     const time = clock();
     const detector = new StuckDetector(POLICY, time.now);

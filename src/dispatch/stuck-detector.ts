@@ -20,7 +20,7 @@ export const COLD_SLOW_MS = 1000;
  * Notices a stuck provider within a few of its usual latencies instead of after several timeouts:
  * the provider is suspect while one of its sends has run longer than `slowCallFactor` times its
  * usual latency (bounded by `slowCallMinMs` and `slowCallMaxMs`; COLD_SLOW_MS before the first
- * success) and no send has succeeded since that one started. A provider that is merely slower still completes sends, so it is never
+ * success) and no send has succeeded for that long either. A provider that is merely slower still completes sends, so it is never
  * suspect for long; one whose every send hangs is suspect from its first slow send on.
  * Time comes from `now`, so tests run it on a fake clock.
  */
@@ -29,7 +29,7 @@ export class StuckDetector {
   private readonly inFlight = new Map<number, number>();
   private nextToken = 0;
   private usualMs: number | undefined;
-  private lastSuccessStartedAt = -Infinity;
+  private lastSuccessAt = -Infinity;
 
   constructor(
     private readonly policy: StuckPolicy,
@@ -59,18 +59,21 @@ export class StuckDetector {
     const tookMs = this.now() - startedAt;
     this.usualMs =
       this.usualMs === undefined ? tookMs : this.usualMs + EWMA_WEIGHT * (tookMs - this.usualMs);
-    this.lastSuccessStartedAt = Math.max(this.lastSuccessStartedAt, startedAt);
+    this.lastSuccessAt = this.now();
   }
 
   /**
-   * True while the oldest send in flight is slow and nothing that started after it has
-   * succeeded: the provider has stopped answering.
+   * True while the oldest send in flight is slow and no send has succeeded for as long: the
+   * provider has stopped answering. (A busy provider answering in order still completes sends all
+   * the time, however old its oldest send in flight.)
    */
   suspect(): boolean {
+    const slowAfter = this.slowAfterMs;
+    const now = this.now();
+    if (now - this.lastSuccessAt < slowAfter) return false;
     for (const startedAt of this.inFlight.values()) {
       // The oldest send decides: if it is not slow, none is.
-      if (this.now() - startedAt < this.slowAfterMs) return false;
-      return this.lastSuccessStartedAt < startedAt;
+      return now - startedAt >= slowAfter;
     }
     return false;
   }
