@@ -20,7 +20,7 @@ export const COLD_SLOW_MS = 1000;
  * Notices a stuck provider within a few of its usual latencies instead of after several timeouts:
  * the provider is suspect while one of its sends has run longer than `slowCallFactor` times its
  * usual latency (bounded by `slowCallMinMs` and `slowCallMaxMs`; COLD_SLOW_MS before the first
- * success) and no send has succeeded for that long either. A provider that is merely slower still completes sends, so it is never
+ * success) and no send has succeeded for about that long either. A provider that is merely slower still completes sends, so it is never
  * suspect for long; one whose every send hangs is suspect from its first slow send on.
  * Time comes from `now`, so tests run it on a fake clock.
  */
@@ -63,14 +63,16 @@ export class StuckDetector {
   }
 
   /**
-   * True while the oldest send in flight is slow and no send has succeeded for as long: the
-   * provider has stopped answering. (A busy provider answering in order still completes sends all
+   * True while the oldest send in flight is slow and no send has succeeded for about as long
+   * (the slow bound less one usual latency): the provider has stopped answering. (A busy provider answering in order still completes sends all
    * the time, however old its oldest send in flight.)
    */
   suspect(): boolean {
     const slowAfter = this.slowAfterMs;
     const now = this.now();
-    if (now - this.lastSuccessAt < slowAfter) return false;
+    // Quiet for as long as a slow send runs beyond a usual one: the answers have stopped.
+    if (now - this.lastSuccessAt < slowAfter - Math.min(this.usualMs ?? 0, slowAfter / 2))
+      return false;
     for (const startedAt of this.inFlight.values()) {
       // The oldest send decides: if it is not slow, none is.
       return now - startedAt >= slowAfter;
