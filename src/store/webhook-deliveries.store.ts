@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { GroupCommit, type Settled } from './group-commit';
-import type { StoreDialect } from './kysely-email.store';
+import { cmp } from './kysely/chunks';
+import { inTransaction, type StoreDialect } from './kysely/transactions';
 import type { StoreTables, WebhookAttemptsTable, WebhookDeliveriesTable } from './store.tables';
 
 type Db = Kysely<StoreTables>;
@@ -264,24 +265,7 @@ export class WebhookDeliveryStore {
 
   /** One write transaction on one of the store's connections, committed before the promise resolves. */
   private inTransaction<T>(work: (trx: Db) => Promise<T>): Promise<T> {
-    return this.db.connection().execute(async (conn) => {
-      await sql.raw(this.dialect.beginWrite).execute(conn);
-      let result: T;
-      try {
-        result = await work(conn);
-      } catch (error) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw error;
-      }
-      try {
-        await sql`commit`.execute(conn);
-      } catch (error) {
-        // SQLite keeps the transaction open when COMMIT fails (SQLITE_BUSY); PostgreSQL has ended it.
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw error;
-      }
-      return result;
-    });
+    return inTransaction(this.db, this.dialect, work);
   }
 }
 
@@ -311,8 +295,4 @@ function toAttempt(row: Selectable<WebhookAttemptsTable>): WebhookAttempt {
     statusCode: row.status_code,
     error: row.error,
   };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
