@@ -6,7 +6,10 @@ import { ResendFake } from '../fakes/resend.fake';
 import { spawnServer, whenLive, type ServerProcess } from '../support/spawn-server';
 import { eventually, signedRequest, TEST_KEY } from '../support/test-app';
 
-/** Writes the overlay into a fresh data directory; `boot` starts the real server on it (again on the same port). */
+/**
+ * Writes the overlay into a fresh data directory; `boot` starts the real server on it, each time
+ * on a free port (a port given up by a stopped server may be taken by a test running beside).
+ */
 function serverWith(config: Record<string, unknown>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailover-process-'));
   const configFile = join(dataDir, 'mailover.yaml');
@@ -18,13 +21,12 @@ function serverWith(config: Record<string, unknown>) {
       logging: { level: 'warn' },
     }),
   );
-  let port: number | undefined;
   return async (): Promise<ServerProcess> => {
-    const server = await spawnServer(
-      { MAILOVER_CONFIG: configFile, MAILOVER_DATA_DIR: dataDir, NODE_ENV: 'test' },
-      port,
-    );
-    port = Number(new URL(server.url).port);
+    const server = await spawnServer({
+      MAILOVER_CONFIG: configFile,
+      MAILOVER_DATA_DIR: dataDir,
+      NODE_ENV: 'test',
+    });
     await whenLive(server, 30_000, '/health/ready');
     return server;
   };
@@ -109,7 +111,7 @@ describe('the server process stopping', () => {
     const last = accepted[accepted.length - 1];
     const sample = await eventually(
       async () => {
-        const res = await signedRequest(url, 'GET', `/v1/emails/${last}`);
+        const res = await signedRequest(server!.url, 'GET', `/v1/emails/${last}`);
         return res.json.status === 'sent' ? res.json : undefined;
       },
       10_000,
@@ -118,7 +120,7 @@ describe('the server process stopping', () => {
     expect(sample.provider).toBe('resend');
     const sentCount = await eventually(
       async () => {
-        const res = await signedRequest(url, 'GET', `/v1/emails?status=sent&limit=200`);
+        const res = await signedRequest(server!.url, 'GET', `/v1/emails?status=sent&limit=200`);
         return res.json.items.length === 200 ? res.json.items.length : undefined;
       },
       10_000,
@@ -166,7 +168,7 @@ describe('the server process stopping', () => {
     const statuses = await eventually(
       async () => {
         const all = await Promise.all(
-          ids.map(async (id) => (await signedRequest(url, 'GET', `/v1/emails/${id}`)).json),
+          ids.map(async (id) => (await signedRequest(server!.url, 'GET', `/v1/emails/${id}`)).json),
         );
         return all.every((e) => e.status === 'sent') ? all : undefined;
       },

@@ -56,7 +56,6 @@ describe('application webhooks across kill -9', () => {
     );
     const env = { MAILOVER_CONFIG: configFile, MAILOVER_DATA_DIR: dataDir, NODE_ENV: 'test' };
     server = await spawnServer(env);
-    const port = Number(new URL(server.url).port);
     await whenLive(server, 30_000, '/health/ready');
 
     const ids: string[] = [];
@@ -92,7 +91,7 @@ describe('application webhooks across kill -9', () => {
     await server.exited;
 
     receiver.answer = () => 204;
-    server = await spawnServer(env, port);
+    server = await spawnServer(env);
     await whenLive(server, 30_000, '/health/ready');
     const delivered = await eventually(
       async () => {
