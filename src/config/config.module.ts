@@ -24,7 +24,7 @@ import {
   WebhooksConfig,
   SuppressionConfig,
 } from './config.schema';
-import { PROVIDER_CONFIGS } from '../providers/provider.options';
+import { HTTP_THREAD, PROVIDER_CONFIGS } from '../providers/provider.options';
 import { ProviderRegistry } from '../providers/provider.registry';
 
 /** The namespace @nestjs/config holds the validated configuration under. */
@@ -69,6 +69,11 @@ export class ConfigModule {
         useFactory: (c: AppConfig) => c[key],
       })),
       { provide: PROVIDER_CONFIGS, inject: [AppConfig], useFactory: (c: AppConfig) => c.providers },
+      {
+        provide: HTTP_THREAD,
+        inject: [AppConfig],
+        useFactory: (c: AppConfig) => c.server.httpThread,
+      },
     ];
     return {
       module: ConfigModule,

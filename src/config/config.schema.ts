@@ -90,6 +90,14 @@ export class ServerConfig {
   heapGrowingPercent = 50;
 
   /**
+   * Provider HTTP calls on their own thread (true) or on the event loop (false). The thread
+   * leaves the event loop to ingest and the store; on a one-core machine it has no core of its
+   * own, and `false` saves its messages (A/B figures in bench/README.md, "The HTTP thread").
+   */
+  @IsBoolean()
+  httpThread = true;
+
+  /**
    * What this process does: `all` (the API and the outbox worker), `api` (the API only: it
    * accepts, reads and cancels, and claims nothing) or `worker` (claims and delivers; serves only
    * health and metrics). Env MAILOVER_ROLE. Replicas of different roles share one PostgreSQL store.

@@ -5,7 +5,7 @@ import { Secret } from '../domain/secret';
 import type { EmailProvider, ProviderCapabilities, ProviderType } from '../domain/provider';
 import { NotFoundError } from '../domain/errors';
 import { MetricsService } from '../metrics/metrics.service';
-import { httpThread } from '../providers/http/http-thread';
+import { HttpTransport } from '../providers/http/http-transport';
 import { EMAIL_PROVIDERS } from '../providers/providers.module';
 import { EMAIL_STORE, type EmailStore } from '../store/email.store';
 import { ProviderLane, type LaneStats } from './provider-lane';
@@ -35,6 +35,7 @@ export class ProviderRoster implements OnModuleInit {
     @Inject(EMAIL_STORE) private readonly store: EmailStore,
     config: AppConfig,
     metrics: MetricsService,
+    private readonly http: HttpTransport,
   ) {
     const configs = new Map(config.providers.map((p) => [p.id, p]));
     // Every provider's credentials, in every lane: one provider's error may quote another's.
@@ -57,7 +58,7 @@ export class ProviderRoster implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     // The first sends must not spend their deadline waiting for the HTTP thread to load.
-    await Promise.all([this.refresh(), httpThread.whenReady()]);
+    await Promise.all([this.refresh(), this.http.whenReady()]);
   }
 
   /** Picks up switches made by other processes sharing the store. */

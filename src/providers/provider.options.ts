@@ -53,3 +53,6 @@ export class ProviderConfig {
  * provides it (config reads providers, never the other way round).
  */
 export const PROVIDER_CONFIGS = Symbol('PROVIDER_CONFIGS');
+
+/** `server.httpThread`: provider HTTP calls on their own thread. Provided by the config module. */
+export const HTTP_THREAD = Symbol('HTTP_THREAD');

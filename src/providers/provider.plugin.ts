@@ -1,4 +1,5 @@
 import type { ProviderEvent } from '../domain/events';
+import type { HttpTransport } from './http/http-transport';
 import type { ProviderConfig } from './provider.options';
 import type { EmailProvider, ProviderCapabilities } from '../domain/provider';
 
@@ -10,6 +11,12 @@ export interface ProviderPluginDocs {
   messageId: string;
   /** One line: what is particular about this provider. */
   notes: string;
+}
+
+/** What the process gives every adapter it builds. */
+export interface ProviderRuntime {
+  /** Where HTTP adapters send (ProviderHttp opens a client on it). */
+  http: HttpTransport;
 }
 
 /** Paths a plug-in may resolve once the data directory is known. */
@@ -35,7 +42,7 @@ export interface ProviderPlugin<O extends ProviderConfig = ProviderConfig> {
   /** Completes validated options that depend on the environment (paths under the data directory). */
   resolve?(options: O, context: ProviderPluginContext): void;
   /** Builds the adapter; called once per configured provider at startup. */
-  create(options: O): EmailProvider;
+  create(options: O, runtime: ProviderRuntime): EmailProvider;
   /** Receiving the provider's event webhooks (`POST /v1/webhooks/{providerId}`), if it has them. */
   readonly webhook?: ProviderWebhook;
 }

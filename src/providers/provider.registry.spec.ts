@@ -1,4 +1,5 @@
 import { plainToInstance } from 'class-transformer';
+import { InlineTransport } from './http/inline-transport';
 import { PROVIDER_PLUGINS, ProviderRegistry, settingsOf } from './provider.registry';
 
 /** The least each shipped type needs to build its adapter. */
@@ -16,6 +17,8 @@ const REQUIRED: Record<string, Record<string, unknown>> = {
 
 describe('ProviderRegistry', () => {
   const registry = new ProviderRegistry();
+  const http = new InlineTransport();
+  afterAll(() => http.shutdown());
 
   it('lists the shipped types once each, in registry order', () => {
     expect(registry.types).toEqual(PROVIDER_PLUGINS.map((p) => p.type));
@@ -28,7 +31,7 @@ describe('ProviderRegistry', () => {
     "builds %s's adapter, which reports its plug-in's type and capabilities",
     async (type, plugin) => {
       const options = plainToInstance(plugin.options, { id: `${type}-1`, type, ...REQUIRED[type] });
-      const adapter = registry.create(options);
+      const adapter = registry.create(options, { http });
       try {
         expect(adapter.id).toBe(`${type}-1`);
         expect(adapter.type).toBe(type);

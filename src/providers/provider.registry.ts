@@ -4,7 +4,7 @@ import type { EmailProvider } from '../domain/provider';
 import { mailgunPlugin } from './mailgun/mailgun.plugin';
 import { mandrillPlugin } from './mandrill/mandrill.plugin';
 import { postmarkPlugin } from './postmark/postmark.plugin';
-import type { ProviderPlugin } from './provider.plugin';
+import type { ProviderPlugin, ProviderRuntime } from './provider.plugin';
 import { resendPlugin } from './resend/resend.plugin';
 import { sandboxPlugin } from './sandbox/sandbox.plugin';
 import { sendgridPlugin } from './sendgrid/sendgrid.plugin';
@@ -55,10 +55,10 @@ export class ProviderRegistry {
   }
 
   /** Builds the adapter of validated options; the loader has checked the type. */
-  create(options: ProviderConfig): EmailProvider {
+  create(options: ProviderConfig, runtime: ProviderRuntime): EmailProvider {
     const plugin = this.find(options.type);
     if (!plugin) throw new Error(`no provider plug-in has the type ${options.type}`);
-    return plugin.create(options);
+    return plugin.create(options, runtime);
   }
 }
 

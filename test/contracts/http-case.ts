@@ -3,6 +3,7 @@ import type { ProviderConfig } from '../../src/config/config.schema';
 import type { EmailProvider, ProviderType } from '../../src/domain/provider';
 import { ProviderHttp } from '../../src/providers/http/provider-http';
 import type { FakeHttpServer } from '../fakes/fake-http-server';
+import { testTransport } from '../support/http-transport';
 
 /** A provider's config fields as config/*.yaml would give them, for `plainToInstance`. */
 export type ConfigFields = { type: ProviderType } & Record<string, unknown>;
@@ -25,7 +26,10 @@ export async function startHttpAdapters<P extends EmailProvider, O extends Provi
   const adapter = (id: string, overrides: Record<string, unknown>) =>
     new Provider(
       plainToInstance(Options, { id, ...fields, ...overrides, timeoutMs: 300 }),
-      new ProviderHttp({ providerId: id, baseUrl: url, timeoutMs: 300, maxSockets: 10 }),
+      new ProviderHttp(
+        { providerId: id, baseUrl: url, timeoutMs: 300, maxSockets: 10 },
+        testTransport,
+      ),
     );
   return {
     provider: adapter(`${fields.type}-test`, {}),

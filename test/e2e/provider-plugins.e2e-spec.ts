@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/config.loader';
+import { ThreadTransport } from '../../src/providers/http/http-thread';
+import { HttpTransport } from '../../src/providers/http/http-transport';
+import { InlineTransport } from '../../src/providers/http/inline-transport';
 import { PROVIDER_PLUGINS, ProviderRegistry } from '../../src/providers/provider.registry';
 import { SmtpFake } from '../fakes/smtp.fake';
 import { acmePlugin } from '../plugins/acme/acme.plugin';
@@ -150,5 +153,46 @@ describe('an SMTP relay without STARTTLS (requireTls: false)', () => {
     const sent = await statusOf(app, accepted.json.id, ['sent']);
     expect(sent.provider).toBe('relay');
     expect(fake.lastTransaction.rcptTo).toEqual(['ann@example.com']);
+  });
+});
+
+describe('server.httpThread: false', () => {
+  const fake = new AcmeFake(ACME_KEY);
+  const registry = new ProviderRegistry([...PROVIDER_PLUGINS, acmePlugin]);
+  let app: TestApp;
+
+  beforeAll(async () => {
+    const baseUrl = await fake.start();
+    app = await startTestApp(
+      {
+        server: { httpThread: false },
+        dispatch: FAST_DISPATCH,
+        providers: [{ id: 'acme-inline', type: 'acme', baseUrl, apiKey: ACME_KEY, channel: 'n' }],
+      },
+      undefined,
+      registry,
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    await fake.stop();
+  });
+
+  it('makes the provider calls on the event loop, and delivers', async () => {
+    expect(app.app.get(HttpTransport)).toBeInstanceOf(InlineTransport);
+    const accepted = await app.request('POST', '/v1/emails', email);
+    expect(accepted.status).toBe(202);
+    const sent = await statusOf(app, accepted.json.id, ['sent']);
+    expect(sent.provider).toBe('acme-inline');
+    expect(fake.requests.at(-1)?.headers['x-acme-key']).toBe(ACME_KEY);
+  });
+
+  it('uses the HTTP thread by default', async () => {
+    const other = await startTestApp({ dispatch: FAST_DISPATCH });
+    try {
+      expect(other.app.get(HttpTransport)).toBeInstanceOf(ThreadTransport);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -2,15 +2,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ProviderError } from '../../src/domain/provider-error';
 import type { Worker } from 'node:worker_threads';
-import { httpThread } from '../../src/providers/http/http-thread';
+import { ThreadTransport } from '../../src/providers/http/http-thread';
+import type { HttpTransport } from '../../src/providers/http/http-transport';
+import { InlineTransport } from '../../src/providers/http/inline-transport';
 import { ProviderHttp } from '../../src/providers/http/provider-http';
 
 /**
- * ProviderHttp sends on the process's HTTP thread: what crosses the thread must arrive intact,
- * an abort must end the call at once (and the socket with it), and the thread must come and go
- * with its clients.
+ * ProviderHttp sends on either transport (the HTTP thread, the default, or the event loop): what
+ * crosses must arrive intact, an abort must end the call at once (and the socket with it),
+ * deadlines hold, and the thread must come and go with its clients.
  */
-describe('ProviderHttp on the HTTP thread', () => {
+describe.each([
+  ['the HTTP thread', () => new ThreadTransport()],
+  ['the event loop', () => new InlineTransport()],
+])('ProviderHttp on %s', (_where, makeTransport: () => HttpTransport) => {
+  const transport = makeTransport();
+  const isThread = transport instanceof ThreadTransport;
   let server: Server;
   let url: string;
   const closedSockets: string[] = [];
@@ -45,12 +52,16 @@ describe('ProviderHttp on the HTTP thread', () => {
   });
 
   afterAll(async () => {
+    await transport.shutdown();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
 
   const client = (timeoutMs = 5000) =>
-    new ProviderHttp({ providerId: 'thread-test', baseUrl: url, timeoutMs, maxSockets: 4 });
+    new ProviderHttp(
+      { providerId: 'thread-test', baseUrl: url, timeoutMs, maxSockets: 4 },
+      transport,
+    );
 
   it('carries method, path, headers and a Buffer or FormData body, and the whole response', async () => {
     const http = client();
@@ -105,7 +116,7 @@ describe('ProviderHttp on the HTTP thread', () => {
     }
   });
 
-  it('times out on the thread with the provider timeout', async () => {
+  it('times out with the provider timeout', async () => {
     const http = client(200);
     try {
       await expect(http.request({ method: 'POST', path: '/hang' })).rejects.toMatchObject({
@@ -134,7 +145,7 @@ describe('ProviderHttp on the HTTP thread', () => {
     }
   });
 
-  it('cuts off a request still running at its deadline, on the thread, as ambiguous', async () => {
+  it('cuts off a request still running at its deadline, as ambiguous', async () => {
     const http = client(60_000);
     try {
       const closedBefore = closedSockets.length;
@@ -161,32 +172,37 @@ describe('ProviderHttp on the HTTP thread', () => {
     }
   });
 
-  it('fails the calls a dying thread held as ambiguous, and sends on a new thread', async () => {
-    const http = client();
-    try {
-      const held = http.request({ method: 'POST', path: '/hang', body: 'x' });
-      const rejection = expect(held).rejects.toMatchObject({
-        kind: 'ambiguous',
-        message: expect.stringContaining('ERR_THREAD_EXITED'),
-      });
-      for (let i = 0; i < 100 && seen.at(-1)?.url !== '/hang'; i++)
-        await new Promise((r) => setTimeout(r, 10));
-      // What an out-of-memory or a crash in the thread would do.
-      await (httpThread as unknown as { worker: Worker }).worker.terminate();
-      await rejection;
-      expect((await http.request({ method: 'GET', path: '/after' })).status).toBe(201);
-    } finally {
-      http.close();
-    }
-  });
+  // Only a thread can die under the event loop.
+  if (isThread)
+    it('fails the calls a dying thread held as ambiguous, and sends on a new thread', async () => {
+      const http = client();
+      try {
+        const held = http.request({ method: 'POST', path: '/hang', body: 'x' });
+        const rejection = expect(held).rejects.toMatchObject({
+          kind: 'ambiguous',
+          message: expect.stringContaining('ERR_THREAD_EXITED'),
+        });
+        for (let i = 0; i < 100 && seen.at(-1)?.url !== '/hang'; i++)
+          await new Promise((r) => setTimeout(r, 10));
+        // What an out-of-memory or a crash in the thread would do.
+        await (transport as unknown as { worker: Worker }).worker.terminate();
+        await rejection;
+        expect((await http.request({ method: 'GET', path: '/after' })).status).toBe(201);
+      } finally {
+        http.close();
+      }
+    });
 
   it('refuses a refused connection as retryable (nothing was sent)', async () => {
-    const http = new ProviderHttp({
-      providerId: 'thread-test',
-      baseUrl: 'http://127.0.0.1:1',
-      timeoutMs: 1000,
-      maxSockets: 1,
-    });
+    const http = new ProviderHttp(
+      {
+        providerId: 'thread-test',
+        baseUrl: 'http://127.0.0.1:1',
+        timeoutMs: 1000,
+        maxSockets: 1,
+      },
+      transport,
+    );
     try {
       await expect(http.request({ method: 'GET', path: '/' })).rejects.toMatchObject({
         kind: 'retryable',

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { MailgunOptions } from '../../src/providers/mailgun/mailgun.options';
 import { ProviderHttp } from '../../src/providers/http/provider-http';
+import { testTransport } from '../support/http-transport';
 import { MailgunProvider } from '../../src/providers/mailgun/mailgun.provider';
 import { MailgunFake } from '../fakes/mailgun.fake';
 
@@ -144,7 +145,10 @@ describe('mailgun fake (medium)', () => {
     });
     const provider = new MailgunProvider(
       config,
-      new ProviderHttp({ providerId: 'mg-eu', baseUrl, timeoutMs: 1000, maxSockets: 1 }),
+      new ProviderHttp(
+        { providerId: 'mg-eu', baseUrl, timeoutMs: 1000, maxSockets: 1 },
+        testTransport,
+      ),
     );
     const email = {
       id: '01JD0000000000000000000009',

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { MandrillOptions } from '../../src/providers/mandrill/mandrill.options';
 import { ProviderError } from '../../src/domain/provider-error';
 import { ProviderHttp } from '../../src/providers/http/provider-http';
+import { testTransport } from '../support/http-transport';
 import { MandrillProvider } from '../../src/providers/mandrill/mandrill.provider';
 import { sampleEmail } from '../contracts/sample-email';
 import { MANDRILL_API_PREFIX, MandrillFake } from '../fakes/mandrill.fake';
@@ -195,7 +196,10 @@ describe('mandrill fake (medium)', () => {
     });
     const provider = new MandrillProvider(
       config,
-      new ProviderHttp({ providerId: 'md-medium', baseUrl: base, timeoutMs: 1000, maxSockets: 2 }),
+      new ProviderHttp(
+        { providerId: 'md-medium', baseUrl: base, timeoutMs: 1000, maxSockets: 2 },
+        testTransport,
+      ),
     );
     try {
       fake.rejectAddresses.add('ann@example.com');

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { ResendOptions } from '../../src/providers/resend/resend.options';
 import { ProviderHttp } from '../../src/providers/http/provider-http';
+import { testTransport } from '../support/http-transport';
 import { ResendProvider } from '../../src/providers/resend/resend.provider';
 import { sampleEmail } from '../contracts/sample-email';
 import { ResendFake } from '../fakes/resend.fake';
@@ -180,12 +181,15 @@ describe('resend fake (medium)', () => {
       });
       const provider = new ResendProvider(
         config,
-        new ProviderHttp({
-          providerId: 'resend-medium',
-          baseUrl: fake.url,
-          timeoutMs: 1000,
-          maxSockets: 2,
-        }),
+        new ProviderHttp(
+          {
+            providerId: 'resend-medium',
+            baseUrl: fake.url,
+            timeoutMs: 1000,
+            maxSockets: 2,
+          },
+          testTransport,
+        ),
       );
       try {
         const first = await provider.send(sampleEmail(), { idempotencyKey: 'mailover-01JD-retry' });

@@ -1,6 +1,7 @@
 import { IsOptional } from 'class-validator';
 import { ProviderConfig } from '../provider.options';
 import { IsHttpUrl } from '../setting.decorators';
+import type { HttpTransport } from './http-transport';
 import { ProviderHttp } from './provider-http';
 
 /** The settings of a provider spoken to over HTTP. */
@@ -12,11 +13,18 @@ export class HttpProviderConfig extends ProviderConfig {
 }
 
 /** One provider's HTTP connection, sized by its settings (timeout, concurrency). */
-export function providerHttp(options: ProviderConfig, baseUrl: string): ProviderHttp {
-  return new ProviderHttp({
-    providerId: options.id,
-    baseUrl,
-    timeoutMs: options.timeoutMs,
-    maxSockets: options.concurrency,
-  });
+export function providerHttp(
+  options: ProviderConfig,
+  baseUrl: string,
+  transport: HttpTransport,
+): ProviderHttp {
+  return new ProviderHttp(
+    {
+      providerId: options.id,
+      baseUrl,
+      timeoutMs: options.timeoutMs,
+      maxSockets: options.concurrency,
+    },
+    transport,
+  );
 }

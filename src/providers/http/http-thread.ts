@@ -1,35 +1,24 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type {
-  FromThread,
-  ThreadClientOptions,
-  ThreadRequest,
-  ThreadResponse,
-  ToThread,
-} from './http-thread.protocol';
-
-export type { ThreadClientOptions, ThreadRequest, ThreadResponse } from './http-thread.protocol';
-
-/** Why no response came: axios's error code (ECONNREFUSED, ECONNABORTED, ERR_CANCELED, ...). */
-export class ThreadTransportError extends Error {
-  constructor(
-    readonly code: string,
-    readonly causeCode?: string,
-  ) {
-    super(code);
-  }
-}
+import type { FromThread, ToThread } from './http-thread.protocol';
+import {
+  HttpTransport,
+  TransportError,
+  type ThreadClientOptions,
+  type ThreadRequest,
+  type ThreadResponse,
+} from './http-transport';
 
 /**
- * The one thread per process that makes the provider HTTP calls (http.worker.ts): axios over
+ * The thread that makes the provider HTTP calls (http.worker.ts), one per process: axios over
  * keep-alive agents, one instance per ProviderHttp. Building, sending and reading a request cost
- * the event loop about a quarter of the CPU of every delivered email, while HTTP ingest and the
- * store need that loop and the machine's other core sat partly idle. A call here costs the event
- * loop one message out and one back. The thread starts with the first client and ends with the
- * last; it never keeps the process alive by itself when idle.
+ * the event loop a share of every delivered email's CPU, while HTTP ingest and the store need
+ * that loop; a call here costs the loop one message out and one back (measured against
+ * InlineTransport in bench/README.md). The thread starts with the first client and ends with the
+ * last or at shutdown; it never keeps the process alive by itself when idle.
  */
-class HttpThread {
+export class ThreadTransport extends HttpTransport {
   private worker?: Worker;
   private readonly clients = new Map<number, ThreadClientOptions>();
   private readonly pending = new Map<
@@ -70,7 +59,7 @@ class HttpThread {
 
   request(client: number, req: ThreadRequest, signal?: AbortSignal): Promise<ThreadResponse> {
     // Aborted before it was handed over: nothing left.
-    if (signal?.aborted) return Promise.reject(new ThreadTransportError('ERR_NOT_STARTED'));
+    if (signal?.aborted) return Promise.reject(new TransportError('ERR_NOT_STARTED'));
     const worker = this.started();
     const id = ++this.nextId;
     return new Promise<ThreadResponse>((resolve, reject) => {
@@ -78,7 +67,7 @@ class HttpThread {
         if (!this.pending.delete(id)) return;
         post(worker, { type: 'abort', id });
         this.settled(worker);
-        reject(new ThreadTransportError('ERR_CANCELED'));
+        reject(new TransportError('ERR_CANCELED'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
@@ -94,6 +83,14 @@ class HttpThread {
       if (this.pending.size === 1) worker.ref();
       post(worker, { type: 'request', id, client, ...req });
     });
+  }
+
+  async shutdown(): Promise<void> {
+    const worker = this.worker;
+    this.clients.clear();
+    this.worker = undefined;
+    this.failAll('ERR_CLOSED');
+    await worker?.terminate();
   }
 
   private started(): Worker {
@@ -114,9 +111,7 @@ class HttpThread {
       this.pending.delete(reply.id);
       this.settled(worker);
       if ('error' in reply) {
-        waiter.reject(
-          new ThreadTransportError(reply.error.code ?? 'ERR_NETWORK', reply.error.causeCode),
-        );
+        waiter.reject(new TransportError(reply.error.code ?? 'ERR_NETWORK', reply.error.causeCode));
       } else {
         waiter.resolve({ status: reply.status, headers: reply.headers, text: reply.text });
       }
@@ -143,7 +138,7 @@ class HttpThread {
   private failAll(code: string): void {
     const waiters = [...this.pending.values()];
     this.pending.clear();
-    for (const waiter of waiters) waiter.reject(new ThreadTransportError(code));
+    for (const waiter of waiters) waiter.reject(new TransportError(code));
   }
 }
 
@@ -154,32 +149,49 @@ function post(worker: Worker, message: ToThread): void {
 
 /**
  * The thread's entry: the compiled http.worker.js beside this file in dist/. From src/ (tests,
- * ts-node) there is only http.worker.ts: it is transpiled once per process (TypeScript's
- * transpileModule, as ts-node would on every start) and run with `require` resolving from its
- * own path, so a thread that starts again costs no compilation.
+ * ts-node) there are only .ts files: this folder's modules are transpiled once per process
+ * (TypeScript's transpileModule, as ts-node would) and the thread's `require` reads them from
+ * that map, so a thread that starts again costs no compilation.
  */
 function startWorker(options: WorkerOptions): Worker {
   if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, 'http.worker.js'), options);
-  sourceWorker ??= transpiledWorker(join(__dirname, 'http.worker.ts'));
-  return new Worker(sourceWorker, { ...options, eval: true });
+  sources ??= transpiledFolder(__dirname);
+  return new Worker(SOURCE_LOADER, {
+    ...options,
+    eval: true,
+    workerData: { entry: join(__dirname, 'http.worker.ts'), sources },
+  });
 }
 
-let sourceWorker: string | undefined;
+let sources: Record<string, string> | undefined;
 
-function transpiledWorker(entry: string): string {
+function transpiledFolder(dir: string): Record<string, string> {
   // A devDependency, needed only when running from the TypeScript sources.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ts = require('typescript') as typeof import('typescript');
-  const { outputText } = ts.transpileModule(readFileSync(entry, 'utf8'), {
-    fileName: entry,
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-    },
-  });
-  const path = JSON.stringify(entry);
-  return `(function (exports, require, module, __filename, __dirname) {\n${outputText}\n})({}, require('node:module').createRequire(${path}), { exports: {} }, ${path}, ${JSON.stringify(dirname(entry))});`;
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) {
+    const file = join(dir, name);
+    out[file] = ts.transpileModule(readFileSync(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+      },
+    }).outputText;
+  }
+  return out;
 }
 
-export const httpThread = new HttpThread();
+/** Runs in the thread (from src/ only): `require` of a .ts file reads the transpiled map. */
+const SOURCE_LOADER = `
+const Module = require('node:module');
+const { workerData } = require('node:worker_threads');
+Module._extensions['.ts'] = (module, filename) => {
+  const js = workerData.sources[filename];
+  if (js === undefined) throw new Error('the HTTP thread cannot load ' + filename);
+  module._compile(js, filename);
+};
+Module.createRequire(workerData.entry)(workerData.entry);
+`;

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { ProviderError, type FailureKind } from '../../domain/provider-error';
-import { httpThread, ThreadTransportError } from './http-thread';
+import { type HttpTransport, TransportError } from './http-transport';
 
 export interface ProviderHttpRequest {
   method: 'GET' | 'POST' | 'PUT';
@@ -26,7 +26,7 @@ export interface ProviderHttpOptions {
 
 /**
  * One provider's HTTP connection: axios (from @nestjs/axios) over keep-alive agents with the
- * provider's timeout, on the process's HTTP thread (http-thread.ts). It answers every HTTP status
+ * provider's timeout, on the process's HTTP transport (the HTTP thread by default). It answers every HTTP status
  * as a response and turns transport failures into classified `ProviderError`s; it never puts
  * request headers (credentials) into an error.
  */
@@ -34,9 +34,12 @@ export class ProviderHttp {
   readonly baseUrl: string;
   private readonly client: number;
 
-  constructor(private readonly options: ProviderHttpOptions) {
+  constructor(
+    private readonly options: ProviderHttpOptions,
+    private readonly transport: HttpTransport,
+  ) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.client = httpThread.open({ timeoutMs: options.timeoutMs, maxSockets: options.maxSockets });
+    this.client = transport.open({ timeoutMs: options.timeoutMs, maxSockets: options.maxSockets });
   }
 
   /**
@@ -57,7 +60,7 @@ export class ProviderHttp {
       body = Buffer.from(await encoded.arrayBuffer());
     }
     try {
-      return await httpThread.request(
+      return await this.transport.request(
         this.client,
         { method: req.method, url: this.baseUrl + req.path, headers, body, deadline },
         signal,
@@ -74,12 +77,12 @@ export class ProviderHttp {
 
   /** Frees the keep-alive sockets. */
   close(): void {
-    httpThread.close(this.client);
+    this.transport.close(this.client);
   }
 
   private transportError(e: unknown): ProviderError {
-    const code = e instanceof ThreadTransportError ? e.code : 'ERR_UNKNOWN';
-    const kind = transportKind(code, e instanceof ThreadTransportError ? e.causeCode : undefined);
+    const code = e instanceof TransportError ? e.code : 'ERR_UNKNOWN';
+    const kind = transportKind(code, e instanceof TransportError ? e.causeCode : undefined);
     const what =
       code === 'ECONNABORTED' || code === 'ETIMEDOUT'
         ? `no answer within ${this.options.timeoutMs} ms`

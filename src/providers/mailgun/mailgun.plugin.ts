@@ -17,5 +17,6 @@ export const mailgunPlugin = definePlugin({
     notes: 'multipart; metadata as `v:` variables',
   },
   webhook: mailgunWebhook,
-  create: (options) => new MailgunProvider(options, providerHttp(options, options.baseUrl ?? US)),
+  create: (options, { http }) =>
+    new MailgunProvider(options, providerHttp(options, options.baseUrl ?? US, http)),
 });

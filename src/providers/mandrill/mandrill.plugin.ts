@@ -16,6 +16,6 @@ export const mandrillPlugin = definePlugin({
     notes: 'key in the body; errors by `name`',
   },
   webhook: mandrillWebhook,
-  create: (options) =>
-    new MandrillProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
+  create: (options, { http }) =>
+    new MandrillProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION, http)),
 });

@@ -16,6 +16,6 @@ export const postmarkPlugin = definePlugin({
     notes: 'one `Tag`; the rest in `Metadata`',
   },
   webhook: postmarkWebhook,
-  create: (options) =>
-    new PostmarkProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
+  create: (options, { http }) =>
+    new PostmarkProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION, http)),
 });

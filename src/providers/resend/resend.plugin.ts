@@ -16,6 +16,6 @@ export const resendPlugin = definePlugin({
     notes: '`Idempotency-Key` passed on every attempt',
   },
   webhook: resendWebhook,
-  create: (options) =>
-    new ResendProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
+  create: (options, { http }) =>
+    new ResendProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION, http)),
 });

@@ -16,6 +16,6 @@ export const sendgridPlugin = definePlugin({
     notes: 'metadata as `custom_args`',
   },
   webhook: sendgridWebhook,
-  create: (options) =>
-    new SendgridProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
+  create: (options, { http }) =>
+    new SendgridProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION, http)),
 });

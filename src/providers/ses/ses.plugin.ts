@@ -14,9 +14,13 @@ export const sesPlugin = definePlugin({
     notes: 'SES v2, SigV4 signed with `aws4`; raw MIME for attachments and headers',
   },
   webhook: sesWebhook,
-  create: (options) =>
+  create: (options, { http }) =>
     new SesProvider(
       options,
-      providerHttp(options, options.endpoint ?? `https://email.${options.region}.amazonaws.com`),
+      providerHttp(
+        options,
+        options.endpoint ?? `https://email.${options.region}.amazonaws.com`,
+        http,
+      ),
     ),
 });

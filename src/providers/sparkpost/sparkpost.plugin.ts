@@ -17,6 +17,6 @@ export const sparkpostPlugin = definePlugin({
     notes: 'cc/bcc as the Node client does',
   },
   webhook: sparkpostWebhook,
-  create: (options) =>
-    new SparkpostProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION)),
+  create: (options, { http }) =>
+    new SparkpostProvider(options, providerHttp(options, options.baseUrl ?? PRODUCTION, http)),
 });

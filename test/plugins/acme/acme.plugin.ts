@@ -10,6 +10,9 @@ export const acmePlugin = definePlugin({
   defaultBaseUrl: 'https://api.acme.invalid',
   capabilities: ACME_CAPABILITIES,
   docs: { messageId: 'body `ref`', notes: 'made up, for the tests' },
-  create: (options) =>
-    new AcmeProvider(options, providerHttp(options, options.baseUrl ?? 'https://api.acme.invalid')),
+  create: (options, { http }) =>
+    new AcmeProvider(
+      options,
+      providerHttp(options, options.baseUrl ?? 'https://api.acme.invalid', http),
+    ),
 });
