@@ -25,7 +25,7 @@ export class StoreNonceStore implements NonceStore, OnModuleDestroy {
 
   async claim(keyId: string, nonce: string, expiresAtMs: number): Promise<boolean> {
     try {
-      return await this.store.claimNonce(keyId, nonce, new Date(expiresAtMs), new Date(this.now()));
+      return await this.store.claimNonce(keyId, nonce, new Date(expiresAtMs));
     } catch (e) {
       this.logger.warn(`replay cache (store) failed: ${(e as Error).message}`);
       throw new NonceStoreUnavailableError('the replay cache is unavailable', 5);

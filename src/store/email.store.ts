@@ -141,10 +141,11 @@ export interface EmailStore {
   setProviderDisabled(providerId: string, disabled: boolean, now: Date): Promise<void>;
 
   /**
-   * Records a signed request's nonce for the key unless it is already there and unexpired; true
-   * when it is new. Durable when it resolves (through the group commit), seen by every instance.
+   * Records a signed request's nonce for the key with its expiry (which comes from the signed
+   * timestamp) unless that signed request is already there; true when it is new. Durable when it
+   * resolves (through the group commit), seen by every instance.
    */
-  claimNonce(keyId: string, nonce: string, expiresAt: Date, now: Date): Promise<boolean>;
+  claimNonce(keyId: string, nonce: string, expiresAt: Date): Promise<boolean>;
   /** Forgets nonces that expired before `before`; answers how many. */
   purgeNonces(before: Date): Promise<number>;
 

@@ -131,13 +131,12 @@ export class KyselyEmailStore implements EmailStore {
     return current && (tenant === undefined || current.tenant === tenant) ? current : undefined;
   }
 
-  claimNonce(keyId: string, nonce: string, expiresAt: Date, now: Date): Promise<boolean> {
+  claimNonce(keyId: string, nonce: string, expiresAt: Date): Promise<boolean> {
     return this.submit({
       kind: 'nonce',
       keyId,
       nonce,
       expiresAt: expiresAt.getTime(),
-      now: now.getTime(),
     }) as Promise<boolean>;
   }
 

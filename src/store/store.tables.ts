@@ -68,9 +68,9 @@ export interface ProviderSwitchesTable {
 
 /** Nonces of signed requests, until `expires_at` (epoch ms). */
 export interface NoncesTable {
+  expires_at: number;
   key_id: string;
   nonce: string;
-  expires_at: number;
 }
 
 /** A verified provider webhook delivery, as received (the raw payload), until processed and purged. */

@@ -967,17 +967,26 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
     });
 
     describe('nonces', () => {
-      const nonce = (k: string, n: string, expires = at(MINUTE), now = at(0)) =>
-        store.claimNonce(k, n, expires, now);
+      const nonce = (k: string, n: string, expires = at(MINUTE)) => store.claimNonce(k, n, expires);
 
-      it('accepts a nonce once per key until it expires, then again', async () => {
+      it('accepts a signed request (key, nonce, expiry from its timestamp) once', async () => {
         expect(await nonce('key-a', 'nonce-1')).toBe(true);
         expect(await nonce('key-a', 'nonce-1')).toBe(false);
         expect(await nonce('key-b', 'nonce-1')).toBe(true);
-        expect(await nonce('key-a', 'nonce-1', at(2 * MINUTE), at(MINUTE - 1))).toBe(false);
-        // Past its expiry (not yet purged), the row is taken over.
-        expect(await nonce('key-a', 'nonce-1', at(2 * MINUTE), at(MINUTE))).toBe(true);
-        expect(await nonce('key-a', 'nonce-1', at(3 * MINUTE), at(MINUTE + 1))).toBe(false);
+        // Another timestamp is another signed request (a replay cannot change what is signed).
+        expect(await nonce('key-a', 'nonce-1', at(2 * MINUTE))).toBe(true);
+        expect(await nonce('key-a', 'nonce-1', at(2 * MINUTE))).toBe(false);
+      });
+
+      it('refuses repeats within one group commit and across batches of many', async () => {
+        const claims = Array.from({ length: 300 }, (_, i) =>
+          nonce('key-a', `n-${i % 150}`, at(MINUTE + (i % 3))),
+        );
+        const results = await Promise.all(claims);
+        // 150 nonces, each with expiry i % 3 for i and i + 150: (i + 150) % 3 === i % 3, so every
+        // second claim repeats the first.
+        expect(results.filter(Boolean)).toHaveLength(150);
+        expect(results.slice(0, 150).every(Boolean)).toBe(true);
       });
 
       it('lets exactly one of 50 concurrent claims of one nonce win', async () => {
@@ -992,14 +1001,28 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
         await store.close();
         const reopened = open();
         await reopened.migrate();
-        expect(await reopened.claimNonce('key-a', 'before-restart', at(MINUTE), at(1))).toBe(false);
+        expect(await reopened.claimNonce('key-a', 'before-restart', at(MINUTE))).toBe(false);
       });
 
       itWithConcurrentInstances('refuses on one instance a nonce claimed on another', async () => {
         const other = open();
         await other.migrate();
         expect(await nonce('key-a', 'shared')).toBe(true);
-        expect(await other.claimNonce('key-a', 'shared', at(MINUTE), at(1))).toBe(false);
+        expect(await other.claimNonce('key-a', 'shared', at(MINUTE))).toBe(false);
+      });
+
+      it('carries the nonces of the table before 0006 over', async () => {
+        storage = await harness.storage();
+        const old = open();
+        const db = old['db'];
+        const migrator = new Migrator({ db, provider: migrationProvider });
+        expect((await migrator.migrateTo('0005-webhook-deliveries')).error).toBeUndefined();
+        await sql`insert into nonces (key_id, nonce, expires_at)
+          values ('key-a', 'from-0002', ${at(MINUTE).getTime()})`.execute(db);
+        await old.migrate();
+        expect(await old.claimNonce('key-a', 'from-0002', at(MINUTE))).toBe(false);
+        expect(await old.claimNonce('key-a', 'fresh', at(MINUTE))).toBe(true);
+        await old.close();
       });
 
       it('purges expired nonces only', async () => {
@@ -1007,7 +1030,8 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
         await nonce('key-a', 'long', at(HOUR));
         expect(await store.purgeNonces(at(MINUTE))).toBe(0);
         expect(await store.purgeNonces(at(MINUTE + 1))).toBe(1);
-        expect(await nonce('key-a', 'long', at(2 * HOUR), at(MINUTE + 2))).toBe(false);
+        expect(await nonce('key-a', 'long', at(HOUR))).toBe(false);
+        expect(await nonce('key-a', 'short', at(MINUTE))).toBe(true);
       });
     });
 
