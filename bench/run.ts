@@ -6,25 +6,30 @@
  * the fake provider is another; autocannon runs here. Every load is bounded in count and time.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { FAKE_API_KEY } from './support/fake-protocol';
-import { freePort } from '../test/support/spawn-server';
-import {
-  machineBusySeconds,
-  ROOT,
-  type ServerChild,
-  startServer,
-  TS_NODE,
-} from './support/children';
+import { ROOT, TS_NODE } from './support/children';
 import { compileEntry, NODE_PATH } from './support/compile';
 import { BODY_BYTES, emailBody } from './support/email-body';
-import { type DeliveryReport, type FakeChild, startFake } from './support/fake-child';
-import { amountLoad, type BenchKey, type LoadFigures, timedLoad } from './support/load';
+import { type FakeChild, startFake } from './support/fake-child';
+import {
+  CONNECTIONS,
+  DEFAULT_DISPATCH_CONCURRENCY,
+  DEFAULT_PROVIDER_CONCURRENCY,
+  delivery,
+  type DeliveryRun,
+  EMAILS,
+  ingest,
+  KEY,
+  PROVIDER_LATENCY_MS,
+  realEnv,
+  SECONDS,
+  type ServerRun,
+  WARMUP_SECONDS,
+} from './support/runs';
 import { type SigningCost, signingCost } from './support/signing-cost';
+import { abPairs, abTable } from './ab';
 import { recoveryRun, replicaRuns, replicasTable } from './replicas';
 import { failoverScenario, type FailoverFigures, failoverTable, MODES } from './failover';
 import {
@@ -33,16 +38,6 @@ import {
   webhookDeliveries,
 } from './support/webhook-deliveries';
 
-const CONNECTIONS = 50;
-const WARMUP_SECONDS = 2;
-const SECONDS = 10;
-const EMAILS = 20_000;
-const PROVIDER_LATENCY_MS = 20;
-/** Queueing 20,000 emails must end within this, or the run says so... */
-const ACCEPT_BOUND_SECONDS = 60;
-/** ...and delivering the last of them within this after that. */
-const DRAIN_BOUND_SECONDS = 30;
-
 const TARGETS = {
   ratioToBare: 0.6,
   deliveredPerSecond: 2000,
@@ -50,50 +45,12 @@ const TARGETS = {
   signedToUnsigned: 0.9,
 };
 
-/** The defaults of config/default.yaml, stated here so the output can say which were used. */
-const DEFAULT_DISPATCH_CONCURRENCY = 256;
-const DEFAULT_PROVIDER_CONCURRENCY = 100;
 /**
  * The one "more concurrency" run, made only when the defaults miss the delivery target: each
  * provider admits as many sends as the worker runs (by default the worker runs 256 while a
  * provider admits 50 plus 200 queued, and the excess is skipped and rescheduled with backoff).
  */
 const HIGHER = { dispatch: DEFAULT_DISPATCH_CONCURRENCY, provider: DEFAULT_DISPATCH_CONCURRENCY };
-
-const KEY: BenchKey = { id: 'bench', secret: randomBytes(24).toString('hex') };
-
-interface ServerRun {
-  load: LoadFigures;
-  /** CPU the server used during the measured seconds, per request answered (user + system). */
-  serverCpuUsPerRequest: number;
-  /** Share of one core the server used during the measured seconds. */
-  serverCpuShare: number;
-  /** Share of one core this process (autocannon) used during the measured seconds. */
-  clientCpuShare: number;
-  /**
-   * Cores that processes other than the server, autocannon and the fake provider kept busy
-   * during the measured seconds: above a few tenths, the figures are disturbed.
-   */
-  otherCpuShare: number;
-  peakRssBytes: number;
-  errorLogLines: number;
-}
-
-interface DeliveryRun {
-  dispatchConcurrency: number;
-  providerConcurrency: number;
-  accept: LoadFigures;
-  report: DeliveryReport;
-  /** From the first request sent to the fake's 20,000th distinct email. */
-  seconds?: number;
-  /** From the last answer to the 20,000 requests to the fake's 20,000th distinct email. */
-  afterLastAcceptSeconds?: number;
-  perSecond?: number;
-  peakRssBytes: number;
-  errorLogLines: number;
-  /** As ServerRun.otherCpuShare, over the whole delivery run. */
-  otherCpuShare: number;
-}
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
@@ -165,7 +122,7 @@ async function main(): Promise<void> {
     const deliveries = [await delivery(work, 'delivery-default', fake, body)];
     if ((deliveries[0].perSecond ?? 0) < TARGETS.deliveredPerSecond) {
       progress(`delivery of ${EMAILS} emails, concurrency raised in config`);
-      deliveries.push(await delivery(work, 'delivery-higher', fake, body, HIGHER));
+      deliveries.push(await delivery(work, 'delivery-higher', fake, body, { concurrency: HIGHER }));
     }
 
     const failover: FailoverFigures[] = [];
@@ -187,6 +144,9 @@ async function main(): Promise<void> {
 
     progress(`${WEBHOOK_DELIVERIES} webhook deliveries to a local receiver`);
     const webhooks = await webhookDeliveries(work);
+
+    progress('interleaved A/B pairs (bench/ab.ts)');
+    const ab = await abPairs(fake, work);
 
     const peakRssBytes = Math.max(
       signed.peakRssBytes,
@@ -219,6 +179,7 @@ async function main(): Promise<void> {
       failover,
       replicas,
       recovery,
+      ab,
     };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(
@@ -239,170 +200,14 @@ async function main(): Promise<void> {
         '\n' +
         replicasTable(replicas, recovery) +
         '\n' +
-        providerWebhooks,
+        providerWebhooks +
+        '\n' +
+        abTable(ab),
     );
   } finally {
     await fake?.stop();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** Starts one server, loads it (warm-up, then measured), reads its peak memory, kills it. */
-async function ingest(
-  work: string,
-  name: string,
-  args: string[],
-  env: Record<string, string>,
-  path: string,
-  fake: FakeChild,
-  key?: BenchKey,
-  body = emailBody(),
-): Promise<ServerRun> {
-  const server = await startServer(args, env, await freePort(), join(work, `${name}.log`));
-  try {
-    let serverCpu = 0;
-    let clientCpu = process.cpuUsage();
-    let fakeCpu = 0;
-    let machineCpu = 0;
-    const load = await timedLoad(
-      { url: server.url, path, body, key, connections: CONNECTIONS },
-      WARMUP_SECONDS,
-      SECONDS,
-      () => {
-        serverCpu = server.cpuSeconds();
-        clientCpu = process.cpuUsage();
-        fakeCpu = fake.cpuSeconds();
-        machineCpu = machineBusySeconds();
-      },
-    );
-    const serverSeconds = server.cpuSeconds() - serverCpu;
-    const client = process.cpuUsage(clientCpu);
-    const clientSeconds = (client.user + client.system) / 1e6;
-    const otherSeconds =
-      machineBusySeconds() -
-      machineCpu -
-      serverSeconds -
-      clientSeconds -
-      (fake.cpuSeconds() - fakeCpu);
-    return {
-      load,
-      serverCpuUsPerRequest: (serverSeconds * 1e6) / Math.max(1, load.ok),
-      serverCpuShare: serverSeconds / load.seconds,
-      clientCpuShare: clientSeconds / load.seconds,
-      otherCpuShare: Math.max(0, otherSeconds / load.seconds),
-      ...memoryAndErrors(server),
-    };
-  } finally {
-    await server.kill();
-  }
-}
-
-/**
- * A fresh server: 20,000 signed emails through POST /v1/emails (50 connections), timed from the
- * first request until the fake provider has received the 20,000th distinct email.
- */
-async function delivery(
-  work: string,
-  name: string,
-  fake: FakeChild,
-  body: string,
-  concurrency?: { dispatch: number; provider: number },
-): Promise<DeliveryRun> {
-  const env = realEnv(work, name, fake, concurrency);
-  const server = await startServer(
-    ['dist/main.js'],
-    env,
-    await freePort(),
-    join(work, `${name}.log`),
-  );
-  try {
-    const { done } = fake.expect(EMAILS, (ACCEPT_BOUND_SECONDS + DRAIN_BOUND_SECONDS) * 1000);
-    const cpuBefore = {
-      machine: machineBusySeconds(),
-      server: server.cpuSeconds(),
-      fake: fake.cpuSeconds(),
-      client: process.cpuUsage(),
-    };
-    const started = Date.now();
-    const accept = await amountLoad(
-      { url: server.url, path: '/v1/emails', body, key: KEY, connections: CONNECTIONS },
-      EMAILS,
-      ACCEPT_BOUND_SECONDS,
-    );
-    // Short of 20,000 accepted, the 20,000th never comes: say how many did instead of waiting.
-    const report = accept.ok === EMAILS ? await done : await fake.stats();
-    const seconds = report.complete ? (report.at - started) / 1000 : undefined;
-    const client = process.cpuUsage(cpuBefore.client);
-    const others =
-      machineBusySeconds() -
-      cpuBefore.machine -
-      (server.cpuSeconds() - cpuBefore.server) -
-      (fake.cpuSeconds() - cpuBefore.fake) -
-      (client.user + client.system) / 1e6;
-    return {
-      dispatchConcurrency: concurrency?.dispatch ?? DEFAULT_DISPATCH_CONCURRENCY,
-      providerConcurrency: concurrency?.provider ?? DEFAULT_PROVIDER_CONCURRENCY,
-      accept,
-      report,
-      seconds,
-      afterLastAcceptSeconds: report.complete
-        ? (report.at - accept.lastAnswerAt) / 1000
-        : undefined,
-      perSecond: seconds ? EMAILS / seconds : undefined,
-      otherCpuShare: Math.max(0, others / ((Date.now() - started) / 1000)),
-      ...memoryAndErrors(server),
-    };
-  } finally {
-    await server.kill();
-  }
-}
-
-function memoryAndErrors(server: ServerChild): { peakRssBytes: number; errorLogLines: number } {
-  const peakRssBytes = Math.max(server.highWaterRss(), server.sampledPeakRss());
-  // pino levels: 50 error, 60 fatal.
-  const errorLogLines = readFileSync(server.logFile, 'utf8')
-    .split('\n')
-    .filter((line) => /"level":(50|60)/.test(line)).length;
-  return { peakRssBytes, errorLogLines };
-}
-
-/**
- * The environment of a real server: its own data directory and a YAML overlay with the bench key,
- * one Resend provider (the fake), rate limits out of the way, listening on 127.0.0.1 only.
- * Everything else is config/default.yaml, logging at info included.
- */
-function realEnv(
-  work: string,
-  name: string,
-  fake: FakeChild,
-  concurrency?: { dispatch: number; provider: number },
-): Record<string, string> {
-  const dataDir = join(work, name);
-  mkdirSync(dataDir, { recursive: true });
-  const unlimited = { limit: 1_000_000_000, ttlMs: 1000 };
-  const overlay = {
-    server: { host: '127.0.0.1' },
-    auth: { keys: [{ id: KEY.id, secret: '${MAILOVER_BENCH_SECRET}', scopes: ['send', 'read'] }] },
-    rateLimit: { default: unlimited, anonymous: unlimited },
-    providers: [
-      {
-        id: 'resend-fake',
-        type: 'resend',
-        baseUrl: fake.url,
-        apiKey: FAKE_API_KEY,
-        ...(concurrency ? { concurrency: concurrency.provider } : {}),
-      },
-    ],
-    ...(concurrency ? { dispatch: { concurrency: concurrency.dispatch } } : {}),
-  };
-  const file = join(dataDir, 'bench.yaml');
-  writeFileSync(file, stringify(overlay));
-  return {
-    MAILOVER_CONFIG: file,
-    MAILOVER_DATA_DIR: dataDir,
-    NODE_ENV: 'production',
-    MAILOVER_BENCH_SECRET: KEY.secret,
-  };
 }
 
 // ---- output ----
