@@ -9,6 +9,13 @@ const HOUR = 60 * MINUTE;
 export const BOUNCE_WARNING = 0.05;
 export const COMPLAINT_WARNING = 0.001;
 
+/**
+ * Answers are reused this long per (tenant, minutes, rateHours): open console tabs poll every few
+ * seconds, and on SQLite the queries run on the event loop (bench/README.md has their cost).
+ */
+const REUSE_MS = 2_000;
+const REUSE_ENTRIES = 64;
+
 export interface StatsQuery {
   /** Per-minute buckets and latency over the last `minutes` (the current minute included). */
   minutes: number;
@@ -65,7 +72,25 @@ export class StatsService {
     private readonly roster: ProviderRoster,
   ) {}
 
-  async stats(q: StatsQuery): Promise<Stats> {
+  private readonly recent = new Map<string, { at: number; answer: Promise<Stats> }>();
+
+  /** The figures, computed at most once per REUSE_MS for the same question. */
+  stats(q: StatsQuery): Promise<Stats> {
+    if (q.now) return this.compute(q);
+    const key = JSON.stringify([q.tenant ?? null, q.minutes, q.rateHours]);
+    const now = Date.now();
+    const hit = this.recent.get(key);
+    if (hit && now - hit.at < REUSE_MS) return hit.answer;
+    const answer = this.compute(q);
+    // A failed computation is not reused.
+    void answer.catch(() => this.recent.delete(key));
+    this.recent.delete(key);
+    this.recent.set(key, { at: now, answer });
+    while (this.recent.size > REUSE_ENTRIES) this.recent.delete(this.recent.keys().next().value!);
+    return answer;
+  }
+
+  private async compute(q: StatsQuery): Promise<Stats> {
     const now = (q.now ?? new Date()).getTime();
     // Whole minutes, the last one the current (partial) minute, so buckets line up on the clock.
     const to = Math.floor(now / MINUTE) * MINUTE + MINUTE;

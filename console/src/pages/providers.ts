@@ -7,6 +7,7 @@ import type { Provider, ProviderStats, Stats } from '../types.js';
 const REFRESH_MS = 3000;
 /** The window of the chart, latency and success rate (from the store: every replica's sends). */
 const MINUTES = 60;
+const STATS_MS = 15_000;
 
 function latency(s: ProviderStats | undefined): string {
   return s?.latencyMs
@@ -60,18 +61,25 @@ export async function providersPage(ctx: PageContext): Promise<void> {
   };
 
   let shown = '';
+  let stats: Stats | undefined;
+  let statsAt = 0;
   const load = async () => {
-    const [{ items }, stats] = await Promise.all([
+    // The circuit and health change by the second; the hour's figures need not be re-read as often.
+    const fresh = Date.now() - statsAt < STATS_MS;
+    const [{ items }, latest] = await Promise.all([
       get<{ items: Provider[] }>(ctx.session, '/v1/providers'),
-      get<Stats>(ctx.session, `/v1/stats?minutes=${MINUTES}&rateHours=1`),
+      fresh && stats ? stats : get<Stats>(ctx.session, `/v1/stats?minutes=${MINUTES}&rateHours=1`),
     ]);
+    if (latest !== stats) statsAt = Date.now();
+    stats = latest;
+    const window = latest.window;
     live.textContent = `Updated ${new Date().toLocaleTimeString()}`;
-    const json = JSON.stringify([items, stats.providers, stats.window.from]);
+    const json = JSON.stringify([items, latest.providers, window.from]);
     if (json === shown) return;
     shown = json;
     clear(list);
     const sorted = [...items].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
-    const statsOf = new Map(stats.providers.map((s) => [s.id, s]));
+    const statsOf = new Map(latest.providers.map((s) => [s.id, s]));
     list.append(
       ...sorted.map((p) =>
         h(
@@ -113,7 +121,7 @@ export async function providersPage(ctx: PageContext): Promise<void> {
           h('h3', {}, 'Sends and failovers, last hour'),
           minuteChart({
             title: `${p.id}: sends and failovers per minute, last hour`,
-            from: stats.window.from,
+            from: window.from,
             up: {
               label: 'sent',
               values: statsOf.get(p.id)?.sent ?? new Array<number>(MINUTES).fill(0),
