@@ -48,7 +48,7 @@ const FAILED = ['retryable', 'provider', 'permanent', 'ambiguous'] as const;
  * Aggregates over attempts and provider events for the operator's charts, on SQLite and
  * PostgreSQL alike (one query layer; integer arithmetic and window functions both dialects have).
  * Everything is read from the store, so every replica's sends count. Attempts are dated by when
- * they started (`at`, indexed by migration 0006); a tenant's figures join attempts to its emails.
+ * they started (`at`, indexed by migration 0007); a tenant's figures join attempts to its emails.
  */
 export class StatsStore {
   constructor(private readonly db: Db) {}

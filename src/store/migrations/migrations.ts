@@ -4,7 +4,7 @@ import * as nonces from './0002-nonces';
 import * as tenants from './0003-tenants';
 import * as events from './0004-events';
 import * as webhookDeliveries from './0005-webhook-deliveries';
-import * as stats from './0006-stats';
+import * as stats from './0007-stats';
 
 /**
  * Every migration, in code rather than read from a folder, so the build and ts-node see the same
@@ -16,7 +16,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-tenants': tenants,
   '0004-events': events,
   '0005-webhook-deliveries': webhookDeliveries,
-  '0006-stats': stats,
+  '0007-stats': stats,
 };
 
 export const migrationProvider: MigrationProvider = {
