@@ -103,3 +103,31 @@ export interface WebhookDelivery {
     error: string | null;
   }>;
 }
+
+/** GET /v1/stats: per-minute series by provider, latency, success and delivery rates. */
+export interface ProviderStats {
+  id: string;
+  sent: number[];
+  failed: number[];
+  failovers: number[];
+  totals: { sent: number; failed: number; failovers: number; skipped: number };
+  successRate: number | null;
+  latencyMs: { p50: number; p95: number; calls: number } | null;
+}
+
+export interface Stats {
+  window: { from: string; to: string; minutes: number; bucketSeconds: number };
+  providers: ProviderStats[];
+  rates: {
+    from: string;
+    to: string;
+    hours: number;
+    sent: number;
+    delivered: number;
+    bounced: number;
+    complained: number;
+    bounceRate: number | null;
+    complaintRate: number | null;
+    warnings: { bounceRate: number; complaintRate: number };
+  };
+}

@@ -9,6 +9,7 @@ import { OutboxSignals } from './outbox-signals';
 import { ProviderRoster } from './provider-roster.service';
 import { RoundRunner } from './round-runner';
 import { EventSink } from './event-sink';
+import { StatsService } from './stats.service';
 import { SuppressionGate } from './suppression-gate';
 
 /**
@@ -26,7 +27,8 @@ import { SuppressionGate } from './suppression-gate';
     EmailService,
     EventSink,
     SuppressionGate,
+    StatsService,
   ],
-  exports: [ProviderRoster, OutboxSignals, EmailService, EventSink],
+  exports: [ProviderRoster, OutboxSignals, EmailService, EventSink, StatsService],
 })
 export class DispatchModule {}

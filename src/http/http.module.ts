@@ -6,6 +6,7 @@ import { EventsModule } from '../events/events.module';
 import { EmailsController } from './emails.controller';
 import { MetricsController } from './metrics.controller';
 import { ProvidersController } from './providers.controller';
+import { StatsController } from './stats.controller';
 import { WaitSlots } from './wait-slots';
 import { WebhookDeliveriesController } from './webhook-deliveries.controller';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -27,6 +28,7 @@ export class HttpModule {
               EmailsController,
               EmailContentController,
               ProvidersController,
+              StatsController,
               WebhookDeliveriesController,
               MetricsController,
             ],

@@ -7,6 +7,7 @@ import { KyselyEventStore } from './kysely-event.store';
 import { KyselyEmailStore } from './kysely-email.store';
 import { PostgresEmailStore } from './postgres/postgres.store';
 import { SqliteEmailStore } from './sqlite/sqlite.store';
+import { StatsStore } from './stats.store';
 import { WebhookDeliveryStore } from './webhook-deliveries.store';
 
 /** The store named by the configuration, not yet migrated. */
@@ -59,8 +60,18 @@ export function openEmailStore(config: AppConfig): KyselyEmailStore {
         return new KyselyEventStore(store.database);
       },
     },
+    {
+      // The operator's statistics, read from the same database (every replica's sends).
+      provide: StatsStore,
+      inject: [EMAIL_STORE],
+      useFactory: (store: EmailStore): StatsStore => {
+        if (!(store instanceof KyselyEmailStore))
+          throw new Error('the statistics need a Kysely store');
+        return new StatsStore(store.database);
+      },
+    },
   ],
-  exports: [EMAIL_STORE, WebhookDeliveryStore, EVENT_STORE],
+  exports: [EMAIL_STORE, WebhookDeliveryStore, EVENT_STORE, StatsStore],
 })
 export class StoreModule implements OnApplicationShutdown {
   constructor(@Inject(EMAIL_STORE) private readonly store: EmailStore) {}

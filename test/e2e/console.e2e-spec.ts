@@ -1,9 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { ResendFake } from '../fakes/resend.fake';
 import { CHROMIUM } from '../support/e2e-setup';
-import { FAST_DISPATCH, startTestApp, statusOf, TEST_KEY, type TestApp } from '../support/test-app';
+import {
+  eventually,
+  FAST_DISPATCH,
+  startTestApp,
+  statusOf,
+  TEST_KEY,
+  type TestApp,
+} from '../support/test-app';
+import { resendSigned } from '../support/webhook-signing';
+
+/** Both providers' webhook secret: the test posts their bounce and complaint events. */
+const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
 /** Screenshots of the run, kept as test artifacts (gitignored). */
 const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'console');
@@ -49,6 +61,7 @@ describe('the operator console at /console in a browser', () => {
   let browser: Browser;
   let page: Page;
   let failedOverId: string;
+  let otherId: string;
   const errors: ConsoleMessage[] = [];
   const pageErrors: Error[] = [];
   const wire: string[] = [];
@@ -69,6 +82,7 @@ describe('the operator console at /console in a browser', () => {
           apiKey: 're_primary_key_123',
           priority: 1,
           timeoutMs: 300,
+          webhook: { secret: WEBHOOK_SECRET },
         },
         {
           id: 'backup',
@@ -77,6 +91,7 @@ describe('the operator console at /console in a browser', () => {
           apiKey: 're_backup_key_456',
           priority: 2,
           timeoutMs: 300,
+          webhook: { secret: WEBHOOK_SECRET },
         },
       ],
     });
@@ -88,7 +103,8 @@ describe('the operator console at /console in a browser', () => {
       'primary',
       'backup',
     ]);
-    await statusOf(app, (await app.request('POST', '/v1/emails', otherEmail)).json.id, ['sent']);
+    otherId = (await app.request('POST', '/v1/emails', otherEmail)).json.id;
+    expect((await statusOf(app, otherId, ['sent'])).provider).toBe('primary');
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -229,6 +245,32 @@ describe('the operator console at /console in a browser', () => {
     ]);
     expect(await backupCard.innerText()).toMatch(/Circuit\s+closed/);
     expect(await backupCard.innerText()).toMatch(/Recent success\s+100 % of 1/);
+    // From GET /v1/stats: the primary failed the first email over (a 500) and sent the second.
+    const primaryCard = page.locator('article', {
+      has: page.getByRole('heading', { name: /^primary/ }),
+    });
+    expect(await primaryCard.innerText()).toMatch(/Success, last hour\s+50 % of 2 \(1 failovers\)/);
+    expect(await primaryCard.innerText()).toMatch(
+      /Latency, last hour\s+p50 \d+ ms · p95 \d+ ms \(2 calls\)/,
+    );
+    expect(await backupCard.innerText()).toMatch(/Success, last hour\s+100 % of 1 \(0 failovers\)/);
+    const bars = (card: typeof backupCard, kind: string) =>
+      card.locator(`svg.minutes rect.${kind} title`).allTextContents();
+    expect(await bars(primaryCard, 'bar-sent')).toEqual([expect.stringMatching(/: 1 sent$/)]);
+    expect(await bars(primaryCard, 'bar-failover')).toEqual([
+      expect.stringMatching(/: 1 failovers$/),
+    ]);
+    expect(await bars(backupCard, 'bar-sent')).toEqual([expect.stringMatching(/: 1 sent$/)]);
+    expect(await bars(backupCard, 'bar-failover')).toEqual([]);
+    // The chart says in words what it draws.
+    expect(
+      await primaryCard
+        .getByRole('img', { name: 'primary: sends and failovers per minute, last hour' })
+        .count(),
+    ).toBe(1);
+    expect(await primaryCard.locator('svg.minutes desc').textContent()).toMatch(
+      /^Last 60 minutes, from .+: 1 sent \(at most 1 a minute, at .+\); 1 failovers \(at most 1 a minute, at .+\)\.$/,
+    );
     await shot('providers');
     await backupCard.getByRole('button', { name: 'Drain backup' }).click();
     await backupCard.getByRole('button', { name: 'Enable backup' }).waitFor();
@@ -244,6 +286,33 @@ describe('the operator console at /console in a browser', () => {
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await page.getByRole('heading', { name: 'Latest 2 emails by status' }).waitFor();
     expect(await page.locator('.counts').first().innerText()).toMatch(/sent 2/);
+    // Sent and failed per minute by provider, from GET /v1/stats.
+    const traffic = page.locator('section.traffic');
+    expect(await traffic.locator('h3').allInnerTexts()).toEqual(['primary', 'backup']);
+    const chartOf = (id: string) =>
+      traffic.locator('section.provider-chart', { has: page.getByRole('heading', { name: id }) });
+    const titles = (id: string, kind: string) =>
+      chartOf(id).locator(`rect.${kind} title`).allTextContents();
+    expect(await titles('primary', 'bar-sent')).toEqual([expect.stringMatching(/: 1 sent$/)]);
+    expect(await titles('primary', 'bar-failed')).toEqual([expect.stringMatching(/: 1 failed$/)]);
+    expect(await titles('backup', 'bar-sent')).toEqual([expect.stringMatching(/: 1 sent$/)]);
+    expect(await titles('backup', 'bar-failed')).toEqual([]);
+    expect(await chartOf('primary').locator('figcaption').innerText()).toMatch(/1 sent\s+1 failed/);
+    // A bar's height follows its value: both of the primary's are the full scale (1 a minute),
+    // 52 units above the axis, 40 below it (console/src/chart.ts).
+    const heights = await chartOf('primary')
+      .locator('rect.bar')
+      .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('height'))));
+    expect(heights.sort((a, b) => a - b)).toEqual([40, 52]);
+    // No event yet: both rates 0 %, below their lines.
+    const rates = page.locator('section.rates');
+    expect(await rates.getByRole('heading', { level: 2 }).innerText()).toBe(
+      'Bounce and complaint rates, last 24 hours',
+    );
+    expect(await rates.locator('figure').allInnerTexts()).toEqual([
+      expect.stringMatching(/^Bounce rate 0 %\s+0 of 2 sent · below the 5 % warning line/),
+      expect.stringMatching(/^Complaint rate 0 %\s+0 of 2 sent · below the 0\.1 % warning line/),
+    ]);
     await shot('overview');
     await page.getByRole('link', { name: 'Suppressions', exact: true }).click();
     await page.getByLabel('Suppress address').fill('Blocked@Example.com');
@@ -257,6 +326,63 @@ describe('the operator console at /console in a browser', () => {
     await page.getByRole('button', { name: /Remove/ }).click();
     await page.getByText('No suppressed addresses match.').waitFor();
     expect((await app.request('GET', '/v1/suppressions')).json.items).toEqual([]);
+  });
+
+  it('shows bounce and complaint rates from provider events against 5 % and 0.1 %', async () => {
+    // Bounces and complaints suppress their addresses: after the suppressions test, which
+    // expects an empty list.
+    const event = (type: string, emailId: string, to: string, extra = {}) =>
+      resendSigned(WEBHOOK_SECRET, {
+        type,
+        created_at: new Date().toISOString(),
+        data: { email_id: `rs-${emailId}`, to: [to], tags: { mailover_id: emailId }, ...extra },
+      });
+    const post = async (providerId: string, w: ReturnType<typeof resendSigned>) => {
+      const res = await fetch(`${app.url}/v1/webhooks/${providerId}`, {
+        method: 'POST',
+        headers: w.headers,
+        body: w.body,
+      });
+      expect(res.status).toBe(200);
+    };
+    await post('backup', event('email.delivered', failedOverId, 'ann@example.com'));
+    await post(
+      'backup',
+      event('email.bounced', failedOverId, 'ann@example.com', {
+        bounce: { type: 'Permanent', message: 'no such mailbox' },
+      }),
+    );
+    await post('primary', event('email.complained', otherId, 'bob@example.com'));
+    await eventually(async () => {
+      const stats = await app.request('GET', '/v1/stats');
+      return stats.json.rates.complained === 1 && stats.json.rates.bounced === 1;
+    });
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    const rates = page.locator('section.rates');
+    await rates.getByText('Bounce rate', { exact: true }).waitFor();
+    expect(await rates.locator('p.muted').innerText()).toMatch(/\(2 sent, 1 delivered reported\)/);
+    expect(await rates.locator('figure').allInnerTexts()).toEqual([
+      expect.stringMatching(/^Bounce rate 50 %\s+1 of 2 sent · above the 5 % warning line/),
+      expect.stringMatching(/^Complaint rate 50 %\s+1 of 2 sent · above the 0\.1 % warning line/),
+    ]);
+    // Each gauge is an image named by its sentence, and its warning line is labelled.
+    await rates
+      .getByRole('img', {
+        name: 'Bounce rate: 50 % (1 bounces of 2 sent), above the 5 % warning line.',
+      })
+      .waitFor();
+    expect(await rates.locator('.warning-line text').allTextContents()).toEqual([
+      'warning 5 %',
+      'warning 0.1 %',
+    ]);
+    expect(await rates.locator('figure.gauge-over').count()).toBe(2);
+    // The bar reaches past its warning line.
+    const [bounceBar, bounceLine] = await Promise.all([
+      rates.locator('figure').first().locator('rect.value').getAttribute('width'),
+      rates.locator('figure').first().locator('.warning-line line').getAttribute('x1'),
+    ]);
+    expect(Number(bounceBar)).toBeGreaterThan(Number(bounceLine));
+    await shot('overview-rates');
   });
 
   it('is readable at 390 px wide', async () => {
@@ -275,6 +401,20 @@ describe('the operator console at /console in a browser', () => {
       await page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth'),
     ).toBe(false);
     await shot('email-390');
+    for (const [path, ready, name] of [
+      ['', 'section.rates figure.gauge-over', 'overview-390'],
+      ['providers', 'article svg.minutes', 'providers-390'],
+    ] as const) {
+      await page.goto(`${app.url}/console/${path}`);
+      await page.locator(ready).first().waitFor();
+      expect(
+        await page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth'),
+      ).toBe(false);
+      // The charts fill the narrow card rather than shrinking their words.
+      const width = await page.locator('svg.minutes').first().boundingBox();
+      expect(width!.width).toBeGreaterThan(300);
+      await shot(name);
+    }
   });
 
   it('never sent the secret, and logged no console error it did not provoke', () => {

@@ -1,9 +1,25 @@
 import { call, get, problemText } from '../api.js';
 import { href, type PageContext } from '../app.js';
 import { badge, clear, h, notice, timeEl } from '../dom.js';
-import type { Provider } from '../types.js';
+import { minuteChart, percent } from '../chart.js';
+import type { Provider, ProviderStats, Stats } from '../types.js';
 
 const REFRESH_MS = 3000;
+/** The window of the chart, latency and success rate (from the store: every replica's sends). */
+const MINUTES = 60;
+const STATS_MS = 15_000;
+
+function latency(s: ProviderStats | undefined): string {
+  return s?.latencyMs
+    ? `p50 ${s.latencyMs.p50} ms · p95 ${s.latencyMs.p95} ms (${s.latencyMs.calls} calls)`
+    : 'no calls';
+}
+
+function success(s: ProviderStats | undefined): string {
+  if (!s || s.successRate === null) return 'no calls';
+  const calls = s.totals.sent + s.totals.failed;
+  return `${percent(s.successRate)} of ${calls} (${s.totals.failovers} failovers${s.totals.skipped ? `, ${s.totals.skipped} skipped` : ''})`;
+}
 
 function rate(p: Provider): string {
   return p.recentSuccessRate === null
@@ -45,14 +61,25 @@ export async function providersPage(ctx: PageContext): Promise<void> {
   };
 
   let shown = '';
+  let stats: Stats | undefined;
+  let statsAt = 0;
   const load = async () => {
-    const { items } = await get<{ items: Provider[] }>(ctx.session, '/v1/providers');
+    // The circuit and health change by the second; the hour's figures need not be re-read as often.
+    const fresh = Date.now() - statsAt < STATS_MS;
+    const [{ items }, latest] = await Promise.all([
+      get<{ items: Provider[] }>(ctx.session, '/v1/providers'),
+      fresh && stats ? stats : get<Stats>(ctx.session, `/v1/stats?minutes=${MINUTES}&rateHours=1`),
+    ]);
+    if (latest !== stats) statsAt = Date.now();
+    stats = latest;
+    const window = latest.window;
     live.textContent = `Updated ${new Date().toLocaleTimeString()}`;
-    const json = JSON.stringify(items);
+    const json = JSON.stringify([items, latest.providers, window.from]);
     if (json === shown) return;
     shown = json;
     clear(list);
     const sorted = [...items].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
+    const statsOf = new Map(latest.providers.map((s) => [s.id, s]));
     list.append(
       ...sorted.map((p) =>
         h(
@@ -70,6 +97,10 @@ export async function providersPage(ctx: PageContext): Promise<void> {
             h('dd', {}, badge(p.circuit, `circuit-${p.circuit}`)),
             h('dt', {}, 'Recent success'),
             h('dd', {}, rate(p)),
+            h('dt', {}, 'Success, last hour'),
+            h('dd', {}, success(statsOf.get(p.id))),
+            h('dt', {}, 'Latency, last hour'),
+            h('dd', {}, latency(statsOf.get(p.id))),
             h('dt', {}, 'Priority / weight'),
             h('dd', {}, `${p.priority} / ${p.weight}`),
             h('dt', {}, 'Last success'),
@@ -87,6 +118,21 @@ export async function providersPage(ctx: PageContext): Promise<void> {
                 ]
               : null,
           ),
+          h('h3', {}, 'Sends and failovers, last hour'),
+          minuteChart({
+            title: `${p.id}: sends and failovers per minute, last hour`,
+            from: window.from,
+            up: {
+              label: 'sent',
+              values: statsOf.get(p.id)?.sent ?? new Array<number>(MINUTES).fill(0),
+              kind: 'bar-sent',
+            },
+            down: {
+              label: 'failovers',
+              values: statsOf.get(p.id)?.failovers ?? new Array<number>(MINUTES).fill(0),
+              kind: 'bar-failover',
+            },
+          }),
           h(
             'p',
             { class: 'row' },

@@ -5,6 +5,7 @@ import * as tenants from './0003-tenants';
 import * as events from './0004-events';
 import * as webhookDeliveries from './0005-webhook-deliveries';
 import * as noncesByTime from './0006-nonces-by-time';
+import * as stats from './0007-stats';
 
 /**
  * Every migration, in code rather than read from a folder, so the build and ts-node see the same
@@ -17,6 +18,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-events': events,
   '0005-webhook-deliveries': webhookDeliveries,
   '0006-nonces-by-time': noncesByTime,
+  '0007-stats': stats,
 };
 
 export const migrationProvider: MigrationProvider = {
