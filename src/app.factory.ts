@@ -10,6 +10,7 @@ import type { AppConfig } from './config/config.schema';
 import { installConsole } from './console/console.static';
 import { ProblemFilter } from './http/problem.filter';
 import { installSecurityHeaders } from './http/security-headers';
+import { describeSendRequests } from './http/send-request.openapi';
 import { AccessLog } from './logging/access-log';
 import { installHttpMetrics } from './metrics/http-metrics';
 import type { ProviderRegistry } from './providers/provider.registry';
@@ -76,6 +77,7 @@ export async function createApp(
       .addSecurity(SIGNATURE_SECURITY, signatureSecurityScheme)
       .build(),
   );
+  describeSendRequests(document, config.limits);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     ...swaggerSigningOptions(),

@@ -1,4 +1,5 @@
 import { InvalidInputError } from './errors';
+import { sendRequestJsonSchema } from './send-request.schema';
 import {
   isBase64,
   MAX_PROBLEMS,
@@ -163,44 +164,141 @@ describe('parseSendRequest', () => {
     ]);
   });
 
-  it('keeps the answer small for a list of a million bad items', () => {
-    const found = problems({ ...valid, to: new Array(1_000_000).fill(1) });
-    expect(found).toHaveLength(MAX_PROBLEMS_PER_LIST + 2);
+  it('refuses a list over its limit by its size alone, without reading a million items', () => {
+    expect(problems({ ...valid, to: new Array(1_000_000).fill(1) })).toEqual([
+      { field: 'to', detail: 'must have at most 3 recipients (has 1000000)' },
+    ]);
+    expect(problems({ ...valid, tags: new Array(1_000_000).fill('') })).toEqual([
+      { field: 'tags', detail: 'must have at most 10 tags' },
+    ]);
+    const headers = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`X-${i}`, 1]));
+    expect(problems({ ...valid, headers })).toEqual([
+      { field: 'headers', detail: 'must have at most 2 headers' },
+    ]);
+  });
+
+  it('counts to, cc and bcc together', () => {
+    expect(
+      problems({
+        ...valid,
+        to: ['a@example.com', 'b@example.com'],
+        cc: 'c@example.com',
+        bcc: ['d@example.com'],
+      }),
+    ).toEqual([
+      { field: 'to', detail: 'to, cc and bcc together must have at most 3 recipients (has 4)' },
+    ]);
+  });
+
+  it('reports the first problems of a list and counts the rest', () => {
+    const wide = { ...limits, maxRecipients: 100 };
+    let thrown: unknown;
+    try {
+      parseSendRequest({ ...valid, to: new Array(100).fill(1) }, wide);
+    } catch (e) {
+      thrown = e;
+    }
+    const found = (thrown as InvalidInputError).problems;
+    expect(found).toHaveLength(MAX_PROBLEMS_PER_LIST + 1);
     expect(found[0]).toEqual({
       field: 'to[0]',
       detail: 'must be an address string or {email, name}',
     });
-    expect(found.slice(-2)).toEqual([
+    expect(found[MAX_PROBLEMS_PER_LIST]).toEqual({
+      field: 'to',
+      detail: `and ${100 - MAX_PROBLEMS_PER_LIST} more problems in this list`,
+    });
+  });
+
+  it('names what is wrong inside an address, an attachment, a header and metadata', () => {
+    expect(
+      problems({
+        ...valid,
+        from: { email: 5 },
+        cc: [{ email: 'c@example.com', nick: 'c' }],
+        attachments: [{ filename: 'a.txt', content: 'aGk=', url: 'https://x.test/a' }],
+        headers: { Bcc: 'x' },
+        metadata: { mailover_id: 'x' },
+      }),
+    ).toEqual([
+      { field: 'from.email', detail: 'must be a string' },
+      { field: 'cc[0].nick', detail: 'is not a known field' },
+      { field: 'headers.Bcc', detail: 'is reserved: set it through its own field' },
       {
-        field: 'to',
-        detail: `and ${1_000_000 - MAX_PROBLEMS_PER_LIST} more problems in this list`,
+        field: 'attachments[0].url',
+        detail: 'attachments are bytes only (base64 content), never a path or URL',
       },
       {
-        field: 'to',
-        detail: 'to, cc and bcc together must have at most 3 recipients (has 1000000)',
+        field: 'metadata.mailover_id',
+        detail: 'keys must be 1 to 64 of [A-Za-z0-9_.-] (mailover_id is reserved)',
       },
     ]);
   });
 
   it('caps the problems of a whole request', () => {
-    const many = <T>(item: (i: number) => T) => Array.from({ length: 20 }, (_, i) => item(i));
-    const found = problems({
-      ...Object.fromEntries(many((i) => [`x${i}`, 1])),
-      from: 1,
-      to: many(() => 1),
-      cc: many(() => 1),
-      bcc: many(() => 1),
-      subject: 1,
-      html: 1,
-      headers: Object.fromEntries(many((i) => [`X-A${i}`, 1])),
-      attachments: many(() => 1),
-      tags: many(() => 1),
-      metadata: Object.fromEntries(many((i) => [`m${i}`, 1])),
-      sendAt: 1,
-      providers: 1,
-    });
-    expect(found.length).toBeLessThanOrEqual(MAX_PROBLEMS + 1);
-    expect(found[found.length - 1].detail).toMatch(/^and \d+ more problems$/);
+    const wide = { ...limits, maxRecipients: 100, maxAttachments: 20, maxHeaders: 20 };
+    const many = <T>(item: (i: number) => T, n = 20) =>
+      Array.from({ length: n }, (_, i) => item(i));
+    let thrown: unknown;
+    try {
+      parseSendRequest(
+        {
+          ...Object.fromEntries(many((i) => [`x${i}`, 1])),
+          from: 1,
+          to: many(() => 1),
+          cc: many(() => 1),
+          bcc: many(() => 1),
+          subject: 1,
+          html: 1,
+          headers: Object.fromEntries(many((i) => [`X-A${i}`, 1])),
+          attachments: many(() => 1),
+          tags: many(() => 1, 10),
+          metadata: Object.fromEntries(many((i) => [`m${i}`, 1])),
+          sendAt: 1,
+          providers: 1,
+        },
+        wide,
+      );
+    } catch (e) {
+      thrown = e;
+    }
+    const found = (thrown as InvalidInputError).problems;
+    expect(found).toHaveLength(MAX_PROBLEMS + 1);
+    expect(found[0]).toEqual({ field: 'x0', detail: 'is not a known field' });
+    // 6 unknown, from, 6 each of to, cc, bcc, headers, attachments, tags and metadata (five
+    // and a count), subject, html, sendAt, providers: 53, so 3 over.
+    expect(found[found.length - 1]).toEqual({ field: '', detail: 'and 3 more problems' });
+  });
+
+  it('describes to OpenAPI what it checks, with the configured limits', () => {
+    const json = sendRequestJsonSchema(limits) as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: Record<string, { maxLength?: number; maxItems?: number; anyOf?: unknown[] }>;
+    };
+    expect(json.required).toEqual(['from', 'to', 'subject']);
+    expect(json.additionalProperties).toBe(false);
+    expect(json.properties.subject.maxLength).toBe(limits.maxSubjectLength);
+    expect(json.properties.attachments.maxItems).toBe(limits.maxAttachments);
+    expect(json.properties.to.anyOf).toContainEqual(
+      expect.objectContaining({ type: 'array', minItems: 1, maxItems: limits.maxRecipients }),
+    );
+    expect(Object.keys(json.properties)).toEqual([
+      'from',
+      'to',
+      'cc',
+      'bcc',
+      'replyTo',
+      'subject',
+      'html',
+      'text',
+      'headers',
+      'attachments',
+      'tags',
+      'metadata',
+      'sendAt',
+      'providers',
+    ]);
   });
 
   it('reads base64 attachments of every size up to the limit in one pass', () => {

@@ -14,7 +14,8 @@ import { EmailService } from '../dispatch/email.service';
 import { EventService } from '../events/event.service';
 import { parseLegacyRequest, parseSendRequest } from '../domain/send-request';
 import { AcceptedView, EmailPageView, EmailView, emailView } from './email.view';
-import { LegacyEmailDto, ListEmailsQuery, SendEmailDto } from './send-email.dto';
+import { ListEmailsQuery } from './list-emails.query';
+import { LEGACY_REQUEST_REF, SEND_REQUEST_REF } from './send-request.openapi';
 import { answerSubmission } from './submission';
 import { queryValidation } from '../common/validation.pipe';
 import { WaitSlots } from './wait-slots';
@@ -43,12 +44,13 @@ export class EmailsController {
 
   @Post('v1/emails')
   @RequireScope('send')
+  @ApiBody({ schema: SEND_REQUEST_REF })
   @ApiAcceptedResponse({ type: AcceptedView, description: 'Stored durably; Location names it' })
   @ApiOkResponse({ type: EmailView, description: 'With Prefer: wait=N, final within N seconds' })
   @(SUBMIT_HEADERS[0])
   @(SUBMIT_HEADERS[1])
   send(
-    @Body() body: SendEmailDto,
+    @Body() body: unknown,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
@@ -65,12 +67,12 @@ export class EmailsController {
   @Post('email')
   @RequireScope('send')
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiBody({ type: LegacyEmailDto })
+  @ApiBody({ schema: LEGACY_REQUEST_REF })
   @ApiAcceptedResponse({ type: AcceptedView })
   @(SUBMIT_HEADERS[0])
   @(SUBMIT_HEADERS[1])
   sendLegacy(
-    @Body() body: LegacyEmailDto,
+    @Body() body: unknown,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {

@@ -923,9 +923,19 @@ describe('denial of service: bodies, parsers and slow clients', () => {
     const res = await call(app, send({ key, body }));
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body).length).toBeLessThan(2000);
+    expect(res.body!.errors).toEqual([
+      { field: 'to', detail: 'must have at most 50 recipients (has 1000000)' },
+    ]);
+  });
+
+  it('answers fifty bad recipients with five of them and a count', async () => {
+    const body = JSON.stringify({ ...JSON.parse(EMAIL), to: new Array(50).fill(1) });
+    const res = await call(app, send({ key, body }));
+    expect(res.status).toBe(400);
+    expect(res.body!.errors).toHaveLength(6);
     expect(res.body!.errors).toContainEqual({
       field: 'to',
-      detail: 'and 999995 more problems in this list',
+      detail: 'and 45 more problems in this list',
     });
   });
 
