@@ -1,0 +1,469 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
+import { DispatchConfig, ServerConfig, StoreConfig } from '../config/config.schema';
+import { newId } from '../domain/id';
+import { MetricsService } from '../metrics/metrics.service';
+import type { EmailRecord, NewEmail } from '../store/email.store';
+import { SqliteEmailStore } from '../store/sqlite/sqlite.store';
+import { textOnlyEmail } from '../../test/contracts/sample-email';
+import { ClaimLoop } from './claim-loop';
+import { OutboxSignals } from './outbox-signals';
+import type { RoundRunner } from './round-runner';
+
+/*
+ * The claim loop on a fake clock (jest modern timers, Date included) against the real SQLite store
+ * on a temporary file. Nothing in the store needs timers but one: migrations, reads and the lease
+ * transactions (renew, release, recover) are promise chains over synchronous better-sqlite3 calls,
+ * while the writes that go through the group commit (create, claimDue, finishRound) wait for one
+ * setImmediate. That one stays real (`doNotFake` below): the fake clock would fire an immediate
+ * scheduled inside a timer callback 1 ms later (@sinonjs/fake-timers moves zero-delay timers made
+ * during a tick to now + 1), so every claim at a poll would end 1 ms late and the polls would drift.
+ * The claim loop itself never calls setImmediate. A real immediate scheduled in a fake timer's
+ * callback runs before jest moves on to the next fake timer (advanceTimersByTimeAsync yields to the
+ * event loop between timers), so a poll's claim is stored at the poll's instant.
+ */
+
+const T0 = Date.UTC(2030, 0, 1);
+const POLL_MS = 1000;
+const LEASE_MS = 6000;
+const HEARTBEAT_MS = LEASE_MS / 3;
+const GRACE_MS = 5000;
+const CLAIM_GAP_MS = 10;
+
+/**
+ * Lets the store's group commits (real immediates) and the promise chains after them run; no fake
+ * time passes. A few rounds, because one write can lead to the next: a finished round wakes the
+ * loop, whose claim is another group commit.
+ */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await jest.advanceTimersByTimeAsync(0);
+  }
+}
+
+interface Round {
+  email: EmailRecord;
+  owner: string;
+  /** Ends the round as the real runner does (its result stored under its lease); answers whether it was. */
+  finish(): Promise<boolean>;
+}
+
+/**
+ * Stands in for RoundRunner: records every round it is given and ends it only when the test says,
+ * storing a `sent` result under the round's lease as the real runner would.
+ */
+class ManualRunner {
+  readonly rounds: Round[] = [];
+  active = 0;
+  maxActive = 0;
+
+  constructor(private readonly store: SqliteEmailStore) {}
+
+  run(email: EmailRecord, owner: string): Promise<boolean> {
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    return new Promise<boolean>((resolve) => {
+      this.rounds.push({
+        email,
+        owner,
+        finish: async () => {
+          const stored = await this.store.finishRound(
+            email.id,
+            owner,
+            { status: 'sent', providerId: 'fake', providerMessageId: `m-${email.id}` },
+            [],
+            new Date(),
+          );
+          this.active--;
+          resolve(stored);
+          return stored;
+        },
+      });
+    });
+  }
+
+  ids(): string[] {
+    return this.rounds.map((r) => r.email.id);
+  }
+}
+
+interface LoopOptions {
+  dispatch?: Partial<DispatchConfig>;
+  server?: Partial<ServerConfig>;
+  driver?: StoreConfig['driver'];
+}
+
+interface LogLine {
+  level: string;
+  fields: unknown;
+  message: unknown;
+}
+
+let dir: string;
+let store: SqliteEmailStore;
+let loops: ClaimLoop[];
+let logs: LogLine[];
+
+function logger(): LoggerService {
+  const line =
+    (level: string) =>
+    (fields: unknown, message?: unknown): void => {
+      logs.push({ level, fields, message });
+    };
+  return { log: line('log'), warn: line('warn'), error: line('error'), debug: line('debug') };
+}
+
+beforeAll(() => Logger.overrideLogger(logger()));
+afterAll(() => Logger.overrideLogger(new ConsoleLogger()));
+
+beforeEach(async () => {
+  jest.useFakeTimers({ doNotFake: ['setImmediate'], now: T0 });
+  logs = [];
+  loops = [];
+  dir = mkdtempSync(join(tmpdir(), 'mailover-claim-loop-'));
+  store = new SqliteEmailStore(join(dir, 'mailover.db'));
+  await store.migrate();
+});
+
+afterEach(async () => {
+  const stops = loops.map((l) => l.beforeApplicationShutdown());
+  // A loop stopped while its claim is out notices at the end of that poll's sleep.
+  await jest.advanceTimersByTimeAsync(POLL_MS + GRACE_MS);
+  await Promise.all(stops);
+  const closed = store.close();
+  await settle();
+  await closed;
+  jest.useRealTimers();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A claim loop on the shared store with its own runner, signals and metrics. `driver: 'postgres'`
+ * makes it behave as one worker among several on a shared store (it takes back no leases at
+ * start); the SQLite store stands in for that store (one query layer serves both).
+ */
+function claimLoop({ dispatch, server, driver = 'sqlite' }: LoopOptions = {}) {
+  const runner = new ManualRunner(store);
+  const signals = new OutboxSignals();
+  const metrics = new MetricsService();
+  const loop = new ClaimLoop(
+    store,
+    runner as unknown as RoundRunner,
+    signals,
+    Object.assign(new DispatchConfig(), {
+      concurrency: 3,
+      pollIntervalMs: POLL_MS,
+      leaseMs: LEASE_MS,
+      claimBatch: 200,
+      ...dispatch,
+    }),
+    Object.assign(new ServerConfig(), { role: 'worker', shutdownGraceMs: GRACE_MS, ...server }),
+    Object.assign(new StoreConfig(), { driver }),
+    metrics,
+  );
+  loops.push(loop);
+  return { loop, runner, signals, metrics };
+}
+
+function draft(patch: Partial<NewEmail> = {}): NewEmail {
+  const now = new Date();
+  const id = newId(now.getTime());
+  return {
+    id,
+    tenant: 'tenant-a',
+    message: textOnlyEmail({ id }),
+    providers: null,
+    sendAt: null,
+    dueAt: now,
+    status: 'queued',
+    createdAt: now,
+    ...patch,
+  };
+}
+
+/** Stores emails due now (or as `patch` says); answers them in order. */
+async function stored(count: number, patch: Partial<NewEmail> = {}): Promise<EmailRecord[]> {
+  const creating = Array.from({ length: count }, () => store.create(draft(patch)));
+  await settle();
+  return (await Promise.all(creating)).map((r) => {
+    if (r.kind !== 'created') throw new Error(`expected created, got ${r.kind}`);
+    return r.email;
+  });
+}
+
+/** Claims due emails straight from the store, as another worker (or a dead process) would. */
+async function claimAs(owner: string, limit = 100): Promise<EmailRecord[]> {
+  const claiming = store.claimDue(owner, new Date(), LEASE_MS, limit);
+  await settle();
+  return claiming;
+}
+
+async function row(id: string) {
+  return store.database
+    .selectFrom('emails')
+    .select(['status', 'lease_owner', 'lease_until', 'due_at', 'rounds'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+}
+
+async function leasesRecovered(metrics: MetricsService): Promise<number> {
+  return (await metrics.leasesRecovered.get()).values[0]?.value ?? 0;
+}
+
+/** Records when the loop asks the store for due emails (the real claim still runs). */
+function claimTimes(): number[] {
+  const times: number[] = [];
+  const claimDue = store.claimDue.bind(store);
+  jest.spyOn(store, 'claimDue').mockImplementation((...args) => {
+    times.push(Date.now() - T0);
+    return claimDue(...args);
+  });
+  return times;
+}
+
+/** Ends a round and lets its result reach the store (through the group commit). */
+async function end(round: Round): Promise<boolean> {
+  const ended = round.finish();
+  await settle();
+  return ended;
+}
+
+const ids = (emails: EmailRecord[]) => emails.map((e) => e.id);
+
+describe('ClaimLoop on a fake clock', () => {
+  describe('concurrency', () => {
+    it('runs at most `concurrency` rounds at once, and claims the next email as soon as a slot frees, not at the next poll', async () => {
+      const emails = await stored(5);
+      const { loop, runner } = claimLoop({ dispatch: { concurrency: 3 } });
+      await loop.onApplicationBootstrap();
+      await settle();
+      expect(runner.ids()).toEqual(ids(emails.slice(0, 3)));
+      expect(runner.rounds.every((r) => r.owner === loop.owner)).toBe(true);
+
+      await jest.advanceTimersByTimeAsync(100);
+      expect(runner.rounds).toHaveLength(3);
+      expect(await end(runner.rounds[0])).toBe(true);
+      await settle();
+      // 100 ms into a 1000 ms poll interval: the freed slot woke the loop.
+      expect(runner.ids()).toEqual(ids(emails.slice(0, 4)));
+      expect(runner.active).toBe(3);
+
+      await jest.advanceTimersByTimeAsync(100);
+      expect(await end(runner.rounds[1])).toBe(true);
+      await settle();
+      expect(runner.ids()).toEqual(ids(emails));
+
+      for (const r of runner.rounds.slice(2)) expect(await end(r)).toBe(true);
+      await jest.advanceTimersByTimeAsync(POLL_MS * 3);
+      expect(runner.rounds).toHaveLength(5);
+      expect(runner.maxActive).toBe(3);
+      for (const e of emails) expect((await row(e.id)).status).toBe('sent');
+    });
+
+    it('wakes early only once a worthwhile share of slots (a quarter of concurrency) is free; one freed slot waits for the poll', async () => {
+      const emails = await stored(12);
+      const { loop, runner } = claimLoop({ dispatch: { concurrency: 8 } });
+      const claims = claimTimes();
+      await loop.onApplicationBootstrap();
+      await settle();
+      expect(runner.rounds).toHaveLength(8);
+
+      await jest.advanceTimersByTimeAsync(100);
+      await end(runner.rounds[0]);
+      await jest.advanceTimersByTimeAsync(100);
+      // One free slot of eight: no claim before the poll.
+      expect(runner.rounds).toHaveLength(8);
+      expect(claims).toEqual([0]);
+
+      await end(runner.rounds[1]);
+      await settle();
+      // Two free (8 / 4): the loop claims both at once, 200 ms into the poll interval.
+      expect(claims).toEqual([0, 200]);
+      expect(runner.ids()).toEqual(ids(emails.slice(0, 10)));
+      expect(runner.maxActive).toBe(8);
+    });
+  });
+
+  describe('heartbeat', () => {
+    it('renews the lease of a round in flight every leaseMs / 3, so another worker cannot take it however long the round runs', async () => {
+      const [email] = await stored(1);
+      const { loop, runner } = claimLoop({ driver: 'postgres' });
+      await loop.onApplicationBootstrap();
+      await settle();
+      expect(runner.ids()).toEqual([email.id]);
+      expect((await row(email.id)).lease_until).toBe(T0 + LEASE_MS);
+      const other = claimLoop({ driver: 'postgres' });
+      await other.loop.onApplicationBootstrap();
+
+      await jest.advanceTimersByTimeAsync(HEARTBEAT_MS - 1);
+      expect((await row(email.id)).lease_until).toBe(T0 + LEASE_MS);
+      await jest.advanceTimersByTimeAsync(1);
+      expect((await row(email.id)).lease_until).toBe(T0 + HEARTBEAT_MS + LEASE_MS);
+
+      // Three leases long, polled by the other loop every second all along.
+      await jest.advanceTimersByTimeAsync(3 * LEASE_MS - HEARTBEAT_MS);
+      expect(await row(email.id)).toMatchObject({
+        status: 'sending',
+        lease_owner: loop.owner,
+        lease_until: T0 + 3 * LEASE_MS + LEASE_MS,
+      });
+      expect(other.runner.rounds).toHaveLength(0);
+      expect(await claimAs('third-worker')).toEqual([]);
+
+      expect(await end(runner.rounds[0])).toBe(true);
+      expect((await row(email.id)).status).toBe('sent');
+    });
+  });
+
+  describe('reservations', () => {
+    it('gives no reservation once stopping, and does not start an email adopted after the loop stopped', async () => {
+      const { loop, runner, signals } = claimLoop();
+      await loop.onApplicationBootstrap();
+      await settle();
+      const reservation = signals.reserve()!;
+      expect(reservation).toBeDefined();
+
+      await loop.beforeApplicationShutdown();
+      expect(signals.reserve()).toBeUndefined();
+      const [email] = await stored(1, {
+        lease: { owner: reservation.owner, until: reservation.leaseUntil },
+      });
+      reservation.adopt(email);
+      await settle();
+      expect(runner.rounds).toHaveLength(0);
+      // Still leased to the stopped worker: another takes it when the lease runs out.
+      expect(await row(email.id)).toMatchObject({
+        status: 'sending',
+        lease_until: T0 + LEASE_MS,
+      });
+    });
+
+    it('gives no reservation while the application is stopping, even before the loop stops', async () => {
+      const { loop, signals } = claimLoop();
+      await loop.onApplicationBootstrap();
+      expect(signals.reserve()).toBeDefined();
+      signals.beforeApplicationShutdown();
+      expect(signals.reserve()).toBeUndefined();
+    });
+  });
+
+  describe('wake', () => {
+    it('claims at once on a wake-up instead of at the next poll, but never twice within the 10 ms claim gap', async () => {
+      const { loop, runner, signals } = claimLoop();
+      const claims = claimTimes();
+      await loop.onApplicationBootstrap();
+      await settle();
+
+      await jest.advanceTimersByTimeAsync(100);
+      const [email] = await stored(1);
+      signals.wake();
+      await settle();
+      expect(runner.ids()).toEqual([email.id]);
+      expect(claims).toEqual([0, 100]);
+
+      // A storm of wake-ups, one every millisecond for 40 ms.
+      for (let i = 0; i < 40; i++) {
+        await jest.advanceTimersByTimeAsync(1);
+        signals.wake();
+      }
+      await jest.advanceTimersByTimeAsync(CLAIM_GAP_MS);
+      expect(claims).toEqual([0, 100, 110, 120, 130, 140]);
+      const gaps = claims.slice(1).map((t, i) => t - claims[i]);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(CLAIM_GAP_MS);
+
+      // Quiet again: back to the poll interval.
+      await jest.advanceTimersByTimeAsync(POLL_MS);
+      expect(claims).toEqual([0, 100, 110, 120, 130, 140, 140 + POLL_MS]);
+    });
+  });
+
+  describe('shutdown', () => {
+    it('ends as soon as the last round in flight finishes within the grace period, releasing nothing', async () => {
+      const emails = await stored(2);
+      const { loop, runner } = claimLoop();
+      await loop.onApplicationBootstrap();
+      await settle();
+      let stopped = false;
+      const stopping = loop.beforeApplicationShutdown().then(() => (stopped = true));
+
+      await jest.advanceTimersByTimeAsync(500);
+      await end(runner.rounds[0]);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(stopped).toBe(false);
+      await end(runner.rounds[1]);
+      await settle();
+      await stopping;
+      expect(Date.now()).toBe(T0 + 1500);
+      for (const e of emails) expect((await row(e.id)).status).toBe('sent');
+      expect(logs.filter((l) => l.level === 'warn')).toEqual([]);
+      expect(logs).toContainEqual(
+        expect.objectContaining({ fields: { finished: 2 }, message: 'outbox worker stopped' }),
+      );
+    });
+  });
+
+  describe('start', () => {
+    it('on SQLite takes back every email a previous process had claimed, counts them, and sends them at once', async () => {
+      const emails = await stored(3);
+      const taken = ids(await claimAs('previous-process', 2));
+      expect(taken).toHaveLength(2);
+      const { loop, runner, metrics } = claimLoop({ driver: 'sqlite' });
+      await loop.onApplicationBootstrap();
+      expect(await leasesRecovered(metrics)).toBe(2);
+      for (const id of taken)
+        expect(await row(id)).toMatchObject({ status: 'queued', lease_owner: null });
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          fields: { recovered: 2 },
+          message: 'took back the emails a previous process had claimed',
+        }),
+      );
+
+      await settle();
+      // At start, not leaseMs later; claimed as due again, so not counted a second time.
+      expect(runner.ids().sort()).toEqual(ids(emails).sort());
+      for (const { email } of runner.rounds)
+        expect(email.rounds).toBe(taken.includes(email.id) ? 2 : 1);
+      expect(await leasesRecovered(metrics)).toBe(2);
+    });
+
+    it('on a shared store (PostgreSQL) leaves other workers’ leases alone at start', async () => {
+      const emails = await stored(3);
+      const taken = ids(await claimAs('live-worker', 2));
+      const { loop, runner, metrics } = claimLoop({ driver: 'postgres' });
+      await loop.onApplicationBootstrap();
+      await settle();
+      expect(runner.ids()).toEqual(ids(emails).filter((id) => !taken.includes(id)));
+      expect(await leasesRecovered(metrics)).toBe(0);
+      for (const id of taken)
+        expect(await row(id)).toMatchObject({ status: 'sending', lease_owner: 'live-worker' });
+    });
+
+    it('in the api role does nothing: no lease taken back, no claim, no timers, no reservations', async () => {
+      const [, , free] = await stored(3);
+      const [taken] = await claimAs('previous-process', 1);
+      const { loop, runner, signals, metrics } = claimLoop({ server: { role: 'api' } });
+      const claims = claimTimes();
+      await loop.onApplicationBootstrap();
+      await settle();
+      expect(jest.getTimerCount()).toBe(0);
+
+      signals.wake();
+      await jest.advanceTimersByTimeAsync(LEASE_MS * 2);
+      expect(claims).toEqual([]);
+      expect(runner.rounds).toHaveLength(0);
+      expect(signals.reserve()).toBeUndefined();
+      expect(await leasesRecovered(metrics)).toBe(0);
+      expect(await row(taken.id)).toMatchObject({
+        status: 'sending',
+        lease_owner: 'previous-process',
+      });
+      if (free.id !== taken.id) expect((await row(free.id)).status).toBe('queued');
+      await expect(loop.beforeApplicationShutdown()).resolves.toBeUndefined();
+    });
+  });
+});
