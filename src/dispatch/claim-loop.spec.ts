@@ -14,15 +14,17 @@ import type { RoundRunner } from './round-runner';
 
 /*
  * The claim loop on a fake clock (jest modern timers, Date included) against the real SQLite store
- * on a temporary file. Nothing in the store needs timers but one: migrations, reads and the lease
+ * on a temporary file. The store needs no timer but one: migrations, reads and the lease
  * transactions (renew, release, recover) are promise chains over synchronous better-sqlite3 calls,
- * while the writes that go through the group commit (create, claimDue, finishRound) wait for one
- * setImmediate. That one stays real (`doNotFake` below): the fake clock would fire an immediate
- * scheduled inside a timer callback 1 ms later (@sinonjs/fake-timers moves zero-delay timers made
- * during a tick to now + 1), so every claim at a poll would end 1 ms late and the polls would drift.
- * The claim loop itself never calls setImmediate. A real immediate scheduled in a fake timer's
- * callback runs before jest moves on to the next fake timer (advanceTimersByTimeAsync yields to the
- * event loop between timers), so a poll's claim is stored at the poll's instant.
+ * while the writes that go through its group commit (create, claimDue, finishRound) wait for a
+ * setImmediate before they run. Neither kind of immediate lines up with a fake clock: a faked one
+ * made inside a timer callback fires 1 ms later (@sinonjs/fake-timers moves zero-delay timers
+ * created during a tick to now + 1), so every claim at a poll would end 1 ms late and the polls
+ * would drift; a real one races the real timeouts jest yields on between fake timers, so a poll's
+ * claim may end after the clock has moved on. So setImmediate is left unfaked but, for these tests
+ * only, runs its callback on a microtask (`flushOnMicrotask` below): the group commit still writes
+ * every batch in one real SQLite transaction, it only collects a microtask's worth of writes instead
+ * of an event-loop turn's. The claim loop itself never calls setImmediate.
  */
 
 const T0 = Date.UTC(2030, 0, 1);
@@ -32,17 +34,14 @@ const HEARTBEAT_MS = LEASE_MS / 3;
 const GRACE_MS = 5000;
 const CLAIM_GAP_MS = 10;
 
-/**
- * Lets the store's group commits (real immediates) and the promise chains after them run; no fake
- * time passes. A few rounds, because one write can lead to the next: a finished round wakes the
- * loop, whose claim is another group commit.
- */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    await jest.advanceTimersByTimeAsync(0);
-  }
+function flushOnMicrotask(): void {
+  jest.spyOn(global, 'setImmediate').mockImplementation(((callback: () => void) => {
+    void Promise.resolve().then(callback);
+  }) as unknown as typeof setImmediate);
 }
+
+/** Lets the promise chains (the store's transactions among them) run; no time passes. */
+const settle = () => jest.advanceTimersByTimeAsync(0);
 
 interface Round {
   email: EmailRecord;
@@ -121,6 +120,7 @@ afterAll(() => Logger.overrideLogger(new ConsoleLogger()));
 
 beforeEach(async () => {
   jest.useFakeTimers({ doNotFake: ['setImmediate'], now: T0 });
+  flushOnMicrotask();
   logs = [];
   loops = [];
   dir = mkdtempSync(join(tmpdir(), 'mailover-claim-loop-'));
@@ -137,6 +137,7 @@ afterEach(async () => {
   await settle();
   await closed;
   jest.useRealTimers();
+  jest.restoreAllMocks();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -168,9 +169,16 @@ function claimLoop({ dispatch, server, driver = 'sqlite' }: LoopOptions = {}) {
   return { loop, runner, signals, metrics };
 }
 
+/**
+ * The time in each new id, a millisecond apart across the whole file: ids sort in the order the
+ * emails were stored, so the claim's order (due time, then id) is the order they were stored in.
+ * (newId(Date.now()) would not do: the fake clock goes back to T0 every test.)
+ */
+let idTime = T0 - 3_600_000;
+
 function draft(patch: Partial<NewEmail> = {}): NewEmail {
   const now = new Date();
-  const id = newId(now.getTime());
+  const id = newId(idTime++);
   return {
     id,
     tenant: 'tenant-a',
@@ -287,6 +295,35 @@ describe('ClaimLoop on a fake clock', () => {
     });
   });
 
+  describe('poll interval', () => {
+    it('claims a scheduled email at the first poll after its time, not before', async () => {
+      const { loop, runner } = claimLoop();
+      const claims = claimTimes();
+      await loop.onApplicationBootstrap();
+      await settle();
+      const [email] = await stored(1, {
+        status: 'scheduled',
+        sendAt: new Date(T0 + 2500),
+        dueAt: new Date(T0 + 2500),
+      });
+
+      await jest.advanceTimersByTimeAsync(2500);
+      expect(runner.rounds).toHaveLength(0);
+      await jest.advanceTimersByTimeAsync(499);
+      expect(runner.rounds).toHaveLength(0);
+      expect((await row(email.id)).status).toBe('scheduled');
+
+      await jest.advanceTimersByTimeAsync(1);
+      expect(runner.ids()).toEqual([email.id]);
+      expect(claims).toEqual([0, 1000, 2000, 3000]);
+      expect(await row(email.id)).toMatchObject({
+        status: 'sending',
+        lease_owner: loop.owner,
+        lease_until: T0 + 3000 + LEASE_MS,
+      });
+    });
+  });
+
   describe('heartbeat', () => {
     it('renews the lease of a round in flight every leaseMs / 3, so another worker cannot take it however long the round runs', async () => {
       const [email] = await stored(1);
@@ -318,7 +355,88 @@ describe('ClaimLoop on a fake clock', () => {
     });
   });
 
+  describe('lease expiry', () => {
+    it('takes over an email whose worker stopped renewing it at the first poll after the lease ran out, and counts it', async () => {
+      const [email] = await stored(1);
+      expect(ids(await claimAs('dead-worker'))).toEqual([email.id]);
+      const { loop, runner, metrics } = claimLoop({ driver: 'postgres' });
+      await loop.onApplicationBootstrap();
+      await settle();
+      expect(runner.rounds).toHaveLength(0);
+
+      // The lease runs until T0 + leaseMs; the poll at that very instant still finds it held.
+      await jest.advanceTimersByTimeAsync(LEASE_MS + POLL_MS - 1);
+      expect(runner.rounds).toHaveLength(0);
+      expect(await leasesRecovered(metrics)).toBe(0);
+
+      await jest.advanceTimersByTimeAsync(1);
+      expect(runner.ids()).toEqual([email.id]);
+      expect(runner.rounds[0].email).toMatchObject({ leaseRecovered: true, rounds: 2 });
+      expect(await leasesRecovered(metrics)).toBe(1);
+      expect(await row(email.id)).toMatchObject({
+        lease_owner: loop.owner,
+        lease_until: T0 + LEASE_MS + POLL_MS + LEASE_MS,
+      });
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          fields: { emailId: email.id },
+          message: 'took over an email whose worker stopped renewing it',
+        }),
+      );
+      // The dead worker can no longer store a result for it.
+      const late = store.finishRound(
+        email.id,
+        'dead-worker',
+        { status: 'failed', error: 'late' },
+        [],
+        new Date(),
+      );
+      await settle();
+      expect(await late).toBe(false);
+    });
+  });
+
   describe('reservations', () => {
+    it('holds a slot per reservation; adopt starts the round at once, cancel gives the slot back', async () => {
+      const { loop, runner, signals } = claimLoop({ dispatch: { concurrency: 3 } });
+      await loop.onApplicationBootstrap();
+      await settle();
+      const first = signals.reserve()!;
+      const second = signals.reserve()!;
+      expect(first).toMatchObject({ owner: loop.owner, leaseUntil: new Date(T0 + LEASE_MS) });
+      expect(second).toBeDefined();
+
+      const due = await stored(3);
+      signals.wake();
+      await jest.advanceTimersByTimeAsync(CLAIM_GAP_MS);
+      // Two of three slots are held: one claimed.
+      expect(runner.ids()).toEqual([due[0].id]);
+      expect(signals.reserve()).toBeUndefined();
+
+      const [adopted] = await stored(1, { lease: { owner: first.owner, until: first.leaseUntil } });
+      first.adopt(adopted);
+      expect(runner.ids()).toEqual([due[0].id, adopted.id]);
+      first.adopt(adopted);
+      first.cancel();
+      expect(runner.rounds).toHaveLength(2);
+      expect(signals.reserve()).toBeUndefined();
+
+      second.cancel();
+      second.cancel();
+      // The slot is free again; the next poll (1000 ms after the last claim) fills it, and only it.
+      await jest.advanceTimersByTimeAsync(POLL_MS - 1);
+      expect(runner.rounds).toHaveLength(2);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(runner.ids()).toEqual([due[0].id, adopted.id, due[1].id]);
+      expect(runner.maxActive).toBe(3);
+      expect(signals.reserve()).toBeUndefined();
+
+      // The adopted round holds its lease like a claimed one (renewed by the heartbeat).
+      expect(await row(adopted.id)).toMatchObject({ status: 'sending', lease_owner: loop.owner });
+      expect(await end(runner.rounds[1])).toBe(true);
+    });
+
     it('gives no reservation once stopping, and does not start an email adopted after the loop stopped', async () => {
       const { loop, runner, signals } = claimLoop();
       await loop.onApplicationBootstrap();
@@ -364,23 +482,76 @@ describe('ClaimLoop on a fake clock', () => {
       expect(runner.ids()).toEqual([email.id]);
       expect(claims).toEqual([0, 100]);
 
-      // A storm of wake-ups, one every millisecond for 40 ms.
+      // A storm of wake-ups, one every millisecond for 40 ms: a claim every 10 ms, the last one
+      // 10 ms after the last wake-up.
       for (let i = 0; i < 40; i++) {
         await jest.advanceTimersByTimeAsync(1);
         signals.wake();
       }
       await jest.advanceTimersByTimeAsync(CLAIM_GAP_MS);
-      expect(claims).toEqual([0, 100, 110, 120, 130, 140]);
+      expect(claims).toEqual([0, 100, 110, 120, 130, 140, 150]);
       const gaps = claims.slice(1).map((t, i) => t - claims[i]);
       expect(Math.min(...gaps)).toBeGreaterThanOrEqual(CLAIM_GAP_MS);
 
       // Quiet again: back to the poll interval.
       await jest.advanceTimersByTimeAsync(POLL_MS);
-      expect(claims).toEqual([0, 100, 110, 120, 130, 140, 140 + POLL_MS]);
+      expect(claims).toEqual([0, 100, 110, 120, 130, 140, 150, 150 + POLL_MS]);
     });
   });
 
   describe('shutdown', () => {
+    it('stops claiming, waits for rounds in flight within the grace period, then releases the unfinished ones to any worker', async () => {
+      const emails = await stored(3);
+      const { loop, runner, signals } = claimLoop({ dispatch: { concurrency: 3 } });
+      await loop.onApplicationBootstrap();
+      await settle();
+      expect(runner.rounds).toHaveLength(3);
+
+      await jest.advanceTimersByTimeAsync(100);
+      let stopped = false;
+      const stopping = loop.beforeApplicationShutdown().then(() => (stopped = true));
+      await settle();
+      const [late] = await stored(1);
+      signals.wake();
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(await end(runner.rounds[0])).toBe(true);
+      await jest.advanceTimersByTimeAsync(2 * POLL_MS);
+      // A slot freed and an email is due, but a stopping loop claims nothing.
+      expect(runner.rounds).toHaveLength(3);
+      expect((await row(late.id)).status).toBe('queued');
+
+      await jest.advanceTimersByTimeAsync(GRACE_MS - 1000 - 2 * POLL_MS - 1);
+      expect(stopped).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await stopping;
+      expect(Date.now()).toBe(T0 + 100 + GRACE_MS);
+      // The heartbeat stopped with it, though two rounds never ended.
+      const renew = jest.spyOn(store, 'renewLeases');
+      await jest.advanceTimersByTimeAsync(2 * HEARTBEAT_MS);
+      expect(renew).not.toHaveBeenCalled();
+
+      expect((await row(emails[0].id)).status).toBe('sent');
+      for (const e of emails.slice(1))
+        expect(await row(e.id)).toMatchObject({
+          status: 'queued',
+          lease_owner: null,
+          due_at: T0 + 100 + GRACE_MS,
+        });
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          fields: { released: 2 },
+          message: 'shutdown grace over: unfinished emails released',
+        }),
+      );
+      // Due at once for the next worker, no lease to wait out.
+      expect(ids(await claimAs('next-worker')).sort()).toEqual(
+        [emails[1].id, emails[2].id, late.id].sort(),
+      );
+      // The abandoned round cannot store a result over the new owner's lease.
+      expect(await end(runner.rounds[1])).toBe(false);
+    });
+
     it('ends as soon as the last round in flight finishes within the grace period, releasing nothing', async () => {
       const emails = await stored(2);
       const { loop, runner } = claimLoop();
@@ -413,8 +584,6 @@ describe('ClaimLoop on a fake clock', () => {
       const { loop, runner, metrics } = claimLoop({ driver: 'sqlite' });
       await loop.onApplicationBootstrap();
       expect(await leasesRecovered(metrics)).toBe(2);
-      for (const id of taken)
-        expect(await row(id)).toMatchObject({ status: 'queued', lease_owner: null });
       expect(logs).toContainEqual(
         expect.objectContaining({
           level: 'warn',
@@ -425,9 +594,16 @@ describe('ClaimLoop on a fake clock', () => {
 
       await settle();
       // At start, not leaseMs later; claimed as due again, so not counted a second time.
-      expect(runner.ids().sort()).toEqual(ids(emails).sort());
+      expect(Date.now()).toBe(T0);
+      expect(runner.ids()).toEqual(ids(emails));
       for (const { email } of runner.rounds)
         expect(email.rounds).toBe(taken.includes(email.id) ? 2 : 1);
+      for (const id of taken)
+        expect(await row(id)).toMatchObject({
+          status: 'sending',
+          lease_owner: loop.owner,
+          lease_until: T0 + LEASE_MS,
+        });
       expect(await leasesRecovered(metrics)).toBe(2);
     });
 
