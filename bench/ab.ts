@@ -78,8 +78,8 @@ export function questions(): Question[] {
     },
     {
       name: 'does the HTTP thread pay for itself',
-      a: { label: 'server.httpThread: false', real: { server: { httpThread: false } } },
-      b: { label: 'server.httpThread: true (default)', real: { server: { httpThread: true } } },
+      a: { label: 'server.httpThread: false (default)', real: { server: { httpThread: false } } },
+      b: { label: 'server.httpThread: true', real: { server: { httpThread: true } } },
       ingest: false,
     },
     {

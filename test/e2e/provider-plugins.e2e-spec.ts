@@ -156,7 +156,7 @@ describe('an SMTP relay without STARTTLS (requireTls: false)', () => {
   });
 });
 
-describe('server.httpThread: false', () => {
+describe('server.httpThread', () => {
   const fake = new AcmeFake(ACME_KEY);
   const registry = new ProviderRegistry([...PROVIDER_PLUGINS, acmePlugin]);
   let app: TestApp;
@@ -165,7 +165,7 @@ describe('server.httpThread: false', () => {
     const baseUrl = await fake.start();
     app = await startTestApp(
       {
-        server: { httpThread: false },
+        server: { httpThread: true },
         dispatch: FAST_DISPATCH,
         providers: [{ id: 'acme-inline', type: 'acme', baseUrl, apiKey: ACME_KEY, channel: 'n' }],
       },
@@ -178,8 +178,8 @@ describe('server.httpThread: false', () => {
     await fake.stop();
   });
 
-  it('makes the provider calls on the event loop, and delivers', async () => {
-    expect(app.app.get(HttpTransport)).toBeInstanceOf(InlineTransport);
+  it('true makes the provider calls on the HTTP thread, and delivers', async () => {
+    expect(app.app.get(HttpTransport)).toBeInstanceOf(ThreadTransport);
     const accepted = await app.request('POST', '/v1/emails', email);
     expect(accepted.status).toBe(202);
     const sent = await statusOf(app, accepted.json.id, ['sent']);
@@ -187,10 +187,10 @@ describe('server.httpThread: false', () => {
     expect(fake.requests.at(-1)?.headers['x-acme-key']).toBe(ACME_KEY);
   });
 
-  it('uses the HTTP thread by default', async () => {
+  it('makes the calls on the event loop by default', async () => {
     const other = await startTestApp({ dispatch: FAST_DISPATCH });
     try {
-      expect(other.app.get(HttpTransport)).toBeInstanceOf(ThreadTransport);
+      expect(other.app.get(HttpTransport)).toBeInstanceOf(InlineTransport);
     } finally {
       await other.close();
     }
