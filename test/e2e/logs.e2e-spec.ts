@@ -116,13 +116,13 @@ describe('logs never contain secrets, signatures or message bodies', () => {
       metadata: { note: canary('metadata') },
     };
     const accepted = await client.sendEmail(email, { idempotencyKey: canary('idempotency') });
-    const replayNonce = 'log-test-replay-nonce-0001';
-    expect((await client.request('POST', '/v1/emails', email, { nonce: replayNonce })).status).toBe(
-      202,
-    );
-    expect((await client.request('POST', '/v1/emails', email, { nonce: replayNonce })).status).toBe(
-      401,
-    );
+    // A replay: the same signed request (nonce and timestamp) twice.
+    const replay = {
+      nonce: 'log-test-replay-nonce-0001',
+      timestamp: Math.floor(Date.now() / 1000),
+    };
+    expect((await client.request('POST', '/v1/emails', email, replay)).status).toBe(202);
+    expect((await client.request('POST', '/v1/emails', email, replay)).status).toBe(401);
 
     const wrong = new MailoverClient({
       baseUrl: server.url,

@@ -483,7 +483,10 @@ describe('signed requests, keys, scopes and limits', () => {
   );
 
   it('answers an unknown key, a wrong secret, a disabled key and a replay identically', async () => {
-    const first = read({ key: 'admin', signed: { nonce: 'replay-nonce-0000000001' } });
+    const first = read({
+      key: 'admin',
+      signed: { nonce: 'replay-nonce-0000000001', timestamp: now() },
+    });
     expect((await call(app, first)).status).toBe(200);
     const answers = await Promise.all([
       call(app, first), // the same request again: a replay
@@ -508,7 +511,8 @@ describe('signed requests, keys, scopes and limits', () => {
   });
 
   it('accepts a nonce once per key: a replayed send is refused and stores nothing', async () => {
-    const request = send({ signed: { nonce: 'replay-nonce-0000000002' } });
+    // A replay is the same signed request: the same timestamp too (call signs at each call).
+    const request = send({ signed: { nonce: 'replay-nonce-0000000002', timestamp: now() } });
     const first = await call(app, request);
     expect(first.status).toBe(202);
     expect((await call(app, request)).status).toBe(401);
@@ -1028,7 +1032,7 @@ describe('the replay cache', () => {
   it('refuses a request replayed after a restart on the same SQLite file', async () => {
     const overlay = { auth: { keys: [key] } };
     const first = await startTestApp(overlay);
-    const request = read({ key, signed: { nonce: 'before-the-restart-0001' } });
+    const request = read({ key, signed: { nonce: 'before-the-restart-0001', timestamp: now() } });
     let replay: Answer;
     try {
       expect((await call(first, request)).status).toBe(200);
@@ -1056,7 +1060,7 @@ describe('the replay cache', () => {
     const a = await startTestApp(overlay);
     const b = await startTestApp(overlay);
     try {
-      const request = read({ key, signed: { nonce: 'across-instances-00001' } });
+      const request = read({ key, signed: { nonce: 'across-instances-00001', timestamp: now() } });
       expect((await call(a, request)).status).toBe(200);
       expect((await call(b, request)).status).toBe(401);
       expect((await call(a, request)).status).toBe(401);
