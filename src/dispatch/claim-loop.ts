@@ -71,13 +71,15 @@ export class ClaimLoop implements OnApplicationBootstrap, BeforeApplicationShutd
     this.wakeUp?.();
     await this.loop;
     const pending = this.inFlight.size;
-    const grace = new Promise<'timeout'>((r) =>
-      setTimeout(() => r('timeout'), this.server.shutdownGraceMs).unref(),
-    );
+    let graceTimer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>((r) => {
+      graceTimer = setTimeout(() => r('timeout'), this.server.shutdownGraceMs).unref();
+    });
     const done = await Promise.race([
       Promise.allSettled(this.inFlight.values()).then(() => 'done' as const),
       grace,
     ]);
+    clearTimeout(graceTimer);
     clearInterval(this.heartbeat);
     if (done === 'timeout') {
       const left = [...this.inFlight.keys()];
@@ -115,6 +117,8 @@ export class ClaimLoop implements OnApplicationBootstrap, BeforeApplicationShutd
       // than every CLAIM_GAP_MS: under load every accepted email wakes the loop, and one claim
       // transaction per email would cost more than the sends.
       if (full && this.inFlight.size + this.reserved < this.config.concurrency) continue;
+      // Stopped while this claim was out: its wake-up found no sleep to end, so do not start one.
+      if (!this.running) break;
       await this.sleep(this.config.pollIntervalMs);
       const since = Date.now() - started;
       if (this.running && since < CLAIM_GAP_MS)
