@@ -148,9 +148,12 @@ describe.each([
   it('cuts off a request still running at its deadline, as ambiguous', async () => {
     const http = client(60_000);
     try {
+      // The thread is up and the connection open first: under load, starting the thread alone
+      // took longer than the deadline, and a request past its deadline never starts (above).
+      await http.request({ method: 'GET', path: '/warm' });
       const closedBefore = closedSockets.length;
       const error = await http
-        .request({ method: 'POST', path: '/hang', body: 'x' }, undefined, Date.now() + 300)
+        .request({ method: 'POST', path: '/hang', body: 'x' }, undefined, Date.now() + 1000)
         .catch((e: unknown) => e);
       expect(error).toMatchObject({ kind: 'ambiguous' });
       for (let i = 0; i < 50 && closedSockets.length === closedBefore; i++)
