@@ -7,6 +7,7 @@ export type Scope = 'send' | 'read' | 'admin';
 export const SCOPE_METADATA = 'mailover:scope';
 export const PUBLIC_METADATA = 'mailover:public';
 export const ADDRESS_LIMITED_METADATA = 'mailover:address-limited';
+export const NONCE_WITH_WRITE_METADATA = 'mailover:nonce-with-write';
 
 /** The OpenAPI security scheme of signed requests (see swagger-signing.ts). */
 export const SIGNATURE_SECURITY = 'mailover-signature';
@@ -33,6 +34,19 @@ export function ProviderWebhookRoute(): MethodDecorator & ClassDecorator {
     SetMetadata(PUBLIC_METADATA, true),
     SetMetadata(ADDRESS_LIMITED_METADATA, true),
   );
+}
+
+/**
+ * A route whose write records the request's nonce itself, in the transaction that stores what it
+ * sends (the principal carries it; see NonceStore.recordedWithWrites). A replay is still refused
+ * 401, by that transaction rather than before the handler; the route must write nothing else.
+ */
+export function NonceWithWrite(): MethodDecorator {
+  return SetMetadata(NONCE_WITH_WRITE_METADATA, true);
+}
+
+export function nonceWithWrite(reflector: Reflector, context: ExecutionContext): boolean {
+  return !!reflector.get<boolean>(NONCE_WITH_WRITE_METADATA, context.getHandler());
 }
 
 export function isAddressLimited(reflector: Reflector, context: ExecutionContext): boolean {

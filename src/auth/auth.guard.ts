@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../common/problem';
-import { isPublic, requiredScope } from './auth.decorators';
+import { isPublic, nonceWithWrite, requiredScope } from './auth.decorators';
 import { setPrincipal } from './principal';
 import { type Authentication, RequestAuthenticator } from './request-authenticator.service';
 
@@ -17,7 +17,10 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (isPublic(this.reflector, context)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const auth = await this.authenticator.authenticate(request);
+    const auth = await this.authenticator.authenticate(
+      request,
+      nonceWithWrite(this.reflector, context),
+    );
     if (!auth.ok) throw refusal(auth);
     const scope = requiredScope(this.reflector, context);
     if (scope && !auth.key.scopes.has(scope)) {
@@ -34,6 +37,7 @@ export class AuthGuard implements CanActivate {
       keyId: auth.key.id,
       tenant: auth.key.tenant,
       scopes: [...auth.key.scopes],
+      nonce: auth.nonce,
     });
     return true;
   }
@@ -42,6 +46,11 @@ export class AuthGuard implements CanActivate {
 const UNAUTHENTICATED_DETAIL =
   'The request is not signed by an enabled key, its signature does not match, or it was already used.';
 const CHALLENGE = { 'WWW-Authenticate': 'Mailover-HMAC-SHA256 realm="mailover"' };
+
+/** A replay found by the route's write (`@NonceWithWrite()`): the guard's own answer to one. */
+export function replayRefusal(): ProblemException {
+  return refusal({ ok: false, failure: { ok: false, reason: 'replayed' } });
+}
 
 /** Unknown key, disabled key, wrong signature and replay all answer exactly the same. */
 function refusal(auth: Extract<Authentication, { ok: false }>): ProblemException {

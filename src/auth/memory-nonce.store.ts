@@ -11,6 +11,7 @@ export const DEFAULT_NONCE_CAPACITY = 500_000;
  * would open a replay window. Other keys are unaffected.
  */
 export class MemoryNonceStore implements NonceStore {
+  readonly recordedWithWrites = false;
   readonly #seen = new Set<string>();
   /** Live nonces per key id. */
   readonly #perKey = new Map<string, number>();

@@ -10,6 +10,12 @@ export interface NonceStore {
    * would be refused by its timestamp anyway. True when the nonce is new.
    */
   claim(keyId: string, nonce: string, expiresAtMs: number): Promise<boolean>;
+  /**
+   * True when the nonces live in the store's own database: a route that writes (a send, marked
+   * `@NonceWithWrite()`) then records its nonce in the transaction that stores its email, one
+   * commit for both, instead of claiming it first in a commit of its own.
+   */
+  readonly recordedWithWrites: boolean;
 }
 
 export const NonceStore = Symbol('NonceStore');

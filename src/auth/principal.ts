@@ -6,6 +6,11 @@ export interface Principal {
   /** The key's tenant: the emails it creates are theirs, and it sees only theirs (unless admin). */
   tenant: string;
   scopes: Scope[];
+  /**
+   * The request's nonce, not yet recorded: the route (`@NonceWithWrite()`) records it with its
+   * write, which refuses a replay. Absent once the guard has recorded it.
+   */
+  nonce?: { value: string; expiresAtMs: number };
 }
 
 export function principalOf(request: unknown): Principal | undefined {

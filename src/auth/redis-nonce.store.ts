@@ -6,6 +6,7 @@ const PREFIX = 'mailover:nonce:';
 
 /** Nonces in Redis (`SET NX PX`), shared by every replica, expiring by themselves. */
 export class RedisNonceStore implements NonceStore, OnModuleDestroy {
+  readonly recordedWithWrites = false;
   readonly #redis: Redis;
   private readonly logger = new Logger('RedisNonceStore');
 

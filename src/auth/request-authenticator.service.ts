@@ -6,7 +6,8 @@ import { LegacyUnsignedAccess } from './legacy-unsigned';
 import { NonceStore, NonceStoreUnavailableError } from './nonce.store';
 
 export type Authentication =
-  | { ok: true; key: ApiKey }
+  /** `nonce`: still to be recorded, by the route's write (authenticate's `nonceWithWrite`). */
+  | { ok: true; key: ApiKey; nonce?: { value: string; expiresAtMs: number } }
   | { ok: false; failure: VerificationFailure | { ok: false; reason: 'replayed' } }
   | { ok: false; failure: { ok: false; reason: 'unavailable'; retryAfterSeconds: number } };
 
@@ -79,10 +80,18 @@ export class RequestAuthenticator {
     return result;
   }
 
-  authenticate(request: SignedRequest): Promise<Authentication> {
+  /**
+   * `nonceWithWrite`: the route records the nonce in its own write (`@NonceWithWrite()`); when the
+   * nonce store allows it, the answer carries the nonce instead of claiming it here.
+   */
+  authenticate(request: SignedRequest, nonceWithWrite = false): Promise<Authentication> {
     let result = this.#results.get(request);
     if (!result) {
-      result = this.claim(this.verify(request));
+      const verification = this.verify(request);
+      result =
+        nonceWithWrite && this.nonces.recordedWithWrites && verification.ok
+          ? Promise.resolve(verification)
+          : this.claim(verification);
       this.#results.set(request, result);
     }
     return result;

@@ -8,9 +8,11 @@ export const NONCE_PURGE_EVERY_MS = 60_000;
 /**
  * Nonces in the store's `nonces` table (SQLite or PostgreSQL): they outlive a restart and every
  * instance on the same database sees them. A claim shares the group commit with the writes that
- * arrived meanwhile, so it costs no fsync of its own. Expired rows are deleted periodically.
+ * arrived meanwhile, so it costs no fsync of its own; a send's nonce is recorded with its email
+ * (recordedWithWrites). Expired rows are deleted periodically.
  */
 export class StoreNonceStore implements NonceStore, OnModuleDestroy {
+  readonly recordedWithWrites = true;
   private readonly logger = new Logger('StoreNonceStore');
   private readonly purger: NodeJS.Timeout;
 

@@ -5,6 +5,7 @@ import {
   IdempotencyMismatchError,
   InvalidInputError,
   NotFoundError,
+  ReplayedRequestError,
 } from '../domain/errors';
 import { newId } from '../domain/id';
 import { MetricsService } from '../metrics/metrics.service';
@@ -22,6 +23,7 @@ import {
   type EmailRecord,
   type EmailStore,
   type IdempotencyClaim,
+  type NonceClaim,
 } from '../store/email.store';
 import { OutboxSignals } from './outbox-signals';
 import { ProviderRoster } from './provider-roster.service';
@@ -62,6 +64,7 @@ export class EmailService {
     request: SendRequest,
     tenant: string,
     idempotency?: IdempotencyClaim,
+    nonce?: NonceClaim,
     now = new Date(),
   ): Promise<Accepted> {
     // Requests from the API were checked for both already (in one answer with every other field).
@@ -94,12 +97,15 @@ export class EmailService {
           lease: reservation && { owner: reservation.owner, until: reservation.leaseUntil },
         },
         idempotency,
+        nonce,
       );
     } catch (e) {
       reservation?.cancel();
       throw e;
     }
     if (result.kind !== 'created') reservation?.cancel();
+    if (result.kind === 'nonce-taken')
+      throw new ReplayedRequestError('the signed request was already used');
     if (result.kind === 'mismatch') {
       throw new IdempotencyMismatchError(
         'This Idempotency-Key was used with a different request in the last 24 hours.',

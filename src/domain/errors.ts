@@ -21,3 +21,9 @@ export class ConflictError extends Error {}
 
 /** The same Idempotency-Key came with a different request. */
 export class IdempotencyMismatchError extends Error {}
+
+/**
+ * The signed request's nonce was already recorded when the email it sends was to be stored: a
+ * replay, refused exactly as the auth guard refuses one.
+ */
+export class ReplayedRequestError extends Error {}

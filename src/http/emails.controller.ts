@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RequireScope } from '../auth/auth.decorators';
+import { NonceWithWrite, RequireScope } from '../auth/auth.decorators';
 import { principalOf, visibleTenant } from '../auth/principal';
 import { EmailService } from '../dispatch/email.service';
 import { EventService } from '../events/event.service';
@@ -44,6 +44,7 @@ export class EmailsController {
 
   @Post('v1/emails')
   @RequireScope('send')
+  @NonceWithWrite()
   @ApiBody({ schema: SEND_REQUEST_REF })
   @ApiAcceptedResponse({ type: AcceptedView, description: 'Stored durably; Location names it' })
   @ApiOkResponse({ type: EmailView, description: 'With Prefer: wait=N, final within N seconds' })
@@ -66,6 +67,7 @@ export class EmailsController {
   /** The original service's call: form or JSON `to, to_name, from, from_name, subject, body`. */
   @Post('email')
   @RequireScope('send')
+  @NonceWithWrite()
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ schema: LEGACY_REQUEST_REF })
   @ApiAcceptedResponse({ type: AcceptedView })

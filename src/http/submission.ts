@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { replayRefusal } from '../auth/auth.guard';
 import { principalOf } from '../auth/principal';
-import { InvalidInputError } from '../domain/errors';
+import { InvalidInputError, ReplayedRequestError } from '../domain/errors';
 import type { SendRequest } from '../domain/send-request';
 import type { EmailService } from '../dispatch/email.service';
 import { FINAL_STATUSES } from '../domain/email-record';
@@ -40,7 +41,18 @@ export async function answerSubmission(
       .digest('hex');
     claim = { scope: principal.tenant, key, requestHash };
   }
-  const accepted = await emails.accept(request, principal.tenant, claim);
+  // The nonce the guard left to this write (@NonceWithWrite): recorded with the email, one commit.
+  const nonce = principal.nonce && {
+    keyId: principal.keyId,
+    nonce: principal.nonce.value,
+    expiresAt: new Date(principal.nonce.expiresAtMs),
+  };
+  let accepted;
+  try {
+    accepted = await emails.accept(request, principal.tenant, claim, nonce);
+  } catch (e) {
+    throw e instanceof ReplayedRequestError ? replayRefusal() : e;
+  }
   const id = accepted.email.id;
   void reply.header('Location', `/v1/emails/${id}`);
   if (accepted.replayed) {

@@ -39,8 +39,21 @@ export interface IdempotencyClaim {
   requestHash: string;
 }
 
+/**
+ * A signed request's nonce to record in the same transaction as the email it sends (one commit
+ * for both): see NonceStore.recordedWithWrites.
+ */
+export interface NonceClaim {
+  keyId: string;
+  nonce: string;
+  /** From the signed timestamp: the same signed request always has the same. */
+  expiresAt: Date;
+}
+
 export type CreateResult =
   | { kind: 'created'; email: EmailRecord }
+  /** The nonce given with it was already recorded: the signed request is a replay; nothing stored. */
+  | { kind: 'nonce-taken' }
   /** The key was seen with the same request: the email it created, as it is now. */
   | { kind: 'replayed'; email: EmailRecord; originalStatus: 'queued' | 'scheduled' }
   /** The key was seen with another request. */
@@ -84,10 +97,15 @@ export interface EmailStore {
   ping(): Promise<void>;
 
   /**
-   * Stores a new email (and its idempotency key, in the same transaction). Concurrent calls
-   * share commits (group commit). With a key already seen: the first email, or a mismatch.
+   * Stores a new email (and its idempotency key and its request's nonce, in the same
+   * transaction). Concurrent calls share commits (group commit). With a nonce already recorded:
+   * nothing stored (`nonce-taken`). With a key already seen: the first email, or a mismatch.
    */
-  create(email: NewEmail, idempotency?: IdempotencyClaim): Promise<CreateResult>;
+  create(
+    email: NewEmail,
+    idempotency?: IdempotencyClaim,
+    nonce?: NonceClaim,
+  ): Promise<CreateResult>;
   get(id: string): Promise<EmailRecord | undefined>;
   attempts(id: string): Promise<AttemptRecord[]>;
   /** Newest first. */

@@ -6,6 +6,7 @@ import type {
   EmailStore,
   IdempotencyClaim,
   NewEmail,
+  NonceClaim,
   RoundResult,
 } from './email.store';
 import { GroupCommit, type GroupCommitStats } from './group-commit';
@@ -75,8 +76,18 @@ export class KyselyEmailStore implements EmailStore {
     await sql`select 1`.execute(this.db);
   }
 
-  create(email: NewEmail, idempotency?: IdempotencyClaim): Promise<CreateResult> {
-    return this.submit({ kind: 'create', email, idempotency }) as Promise<CreateResult>;
+  create(
+    email: NewEmail,
+    idempotency?: IdempotencyClaim,
+    nonce?: NonceClaim,
+  ): Promise<CreateResult> {
+    const claim = nonce && { ...nonce, expiresAt: nonce.expiresAt.getTime() };
+    return this.submit({
+      kind: 'create',
+      email,
+      idempotency,
+      nonce: claim,
+    }) as Promise<CreateResult>;
   }
 
   finishRound(

@@ -17,6 +17,7 @@ import {
   type EmailStore,
   type IdempotencyClaim,
   type NewEmail,
+  type NonceClaim,
 } from '../../src/store/email.store';
 import { claimScan, type KyselyEmailStore } from '../../src/store/kysely-email.store';
 import { PostgresEmailStore } from '../../src/store/postgres/postgres.store';
@@ -989,6 +990,70 @@ describe.each([sqliteHarness(), postgresHarness()].map((h): [string, StoreHarnes
         expect(results.slice(0, 150).every(Boolean)).toBe(true);
       });
 
+      describe('recorded with the email it sends (one transaction)', () => {
+        const claim = (n: string, k = 'key-a', expires = at(MINUTE)): NonceClaim => ({
+          keyId: k,
+          nonce: n,
+          expiresAt: expires,
+        });
+
+        it('stores the email and its nonce together; the same signed request again stores nothing', async () => {
+          const first = draft(0);
+          expect(created(await store.create(first, undefined, claim('with-email')))).toMatchObject({
+            id: first.id,
+          });
+          // The nonce is taken for every route now, the guard's claim included.
+          expect(await nonce('key-a', 'with-email')).toBe(false);
+          const again = draft(1);
+          expect(await store.create(again, undefined, claim('with-email'))).toEqual({
+            kind: 'nonce-taken',
+          });
+          expect(await store.get(again.id)).toBeUndefined();
+          // Another key, or another timestamp, is another signed request.
+          expect(
+            await store.create(draft(2), undefined, claim('with-email', 'key-b')),
+          ).toMatchObject({
+            kind: 'created',
+          });
+          expect(
+            await store.create(draft(3), undefined, claim('with-email', 'key-a', at(2 * MINUTE))),
+          ).toMatchObject({ kind: 'created' });
+        });
+
+        it('refuses an email whose nonce a claim of its own took first', async () => {
+          expect(await nonce('key-a', 'claimed-alone')).toBe(true);
+          const email = draft(0);
+          expect(await store.create(email, undefined, claim('claimed-alone'))).toEqual({
+            kind: 'nonce-taken',
+          });
+          expect(await store.get(email.id)).toBeUndefined();
+        });
+
+        it('lets exactly one of 30 concurrent sends of one signed request store its email', async () => {
+          const drafts = Array.from({ length: 30 }, (_, i) => draft(i));
+          const results = await Promise.all(
+            drafts.map((d) => store.create(d, undefined, claim('contested-send'))),
+          );
+          expect(results.filter((r) => r.kind === 'created')).toHaveLength(1);
+          expect(results.filter((r) => r.kind === 'nonce-taken')).toHaveLength(29);
+          const stored = await Promise.all(drafts.map((d) => store.get(d.id)));
+          expect(stored.filter(Boolean)).toHaveLength(1);
+        });
+
+        it('takes no idempotency key for a refused replay', async () => {
+          await store.create(draft(0), key('idem-1'), claim('first-send'));
+          expect(await store.create(draft(1), key('idem-2'), claim('first-send'))).toEqual({
+            kind: 'nonce-taken',
+          });
+          // idem-2 is still free: a fresh request with it creates its email.
+          const fresh = draft(2);
+          expect(await store.create(fresh, key('idem-2'), claim('second-send'))).toMatchObject({
+            kind: 'created',
+            email: { id: fresh.id },
+          });
+        });
+      });
+
       it('lets exactly one of 50 concurrent claims of one nonce win', async () => {
         const results = await Promise.all(
           Array.from({ length: 50 }, () => nonce('key-a', 'contested')),
@@ -1091,6 +1156,30 @@ describe('SQLite claim queries', () => {
   afterAll(async () => {
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  // 0008: the provider indexes hold only emails a provider took; = and IN still find them there.
+  it.each([
+    [
+      'the list by provider',
+      `select id from emails where provider_id = ? order by id desc limit 50`,
+      ['p'],
+      'emails_provider',
+    ],
+    [
+      'the event matcher',
+      `select id, tenant, provider_message_id from emails where provider_message_id in (?, ?) and provider_id = ?`,
+      ['m-1', 'm-2', 'p'],
+      'emails_provider_message',
+    ],
+  ])('%s reads its partial index', (_what, query, parameters, index) => {
+    const plan = database
+      .prepare(`explain query plan ${query}`)
+      .all(...parameters)
+      .map((row) => (row as { detail: string }).detail)
+      .join('\n');
+    expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX ${index} `));
+    expect(plan).not.toContain('USE TEMP B-TREE');
   });
 
   // Without statistics SQLite would read every queued row through emails_status and sort them:

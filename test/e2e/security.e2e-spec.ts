@@ -515,7 +515,28 @@ describe('signed requests, keys, scopes and limits', () => {
     const request = send({ signed: { nonce: 'replay-nonce-0000000002', timestamp: now() } });
     const first = await call(app, request);
     expect(first.status).toBe(202);
-    expect((await call(app, request)).status).toBe(401);
+    // The send records its nonce with its email (one transaction), so its transaction finds the
+    // replay, not the guard: the answer must still be the guard's, exactly.
+    const replay = await call(app, request);
+    const readReplay = read({ signed: { nonce: 'replay-nonce-0000000003', timestamp: now() } });
+    expect((await call(app, readReplay)).status).toBe(200);
+    const guardAnswer = await call(app, readReplay);
+    expect(replay.status).toBe(401);
+    expect(replay.body).toEqual({ ...guardAnswer.body, instance: '/v1/emails' });
+    expect(replay.headers.get('www-authenticate')).toBe(
+      guardAnswer.headers.get('www-authenticate'),
+    );
+    expect(replay.headers.get('location')).toBeNull();
+    // The original call too (signed here), form-encoded.
+    const legacy = legacyForm({
+      key: 'sender',
+      signed: { nonce: 'replay-legacy-000000001', timestamp: now() },
+    });
+    expect((await call(app, legacy)).status).toBe(202);
+    expect(await call(app, legacy)).toMatchObject({
+      status: 401,
+      body: { ...guardAnswer.body, instance: '/email' },
+    });
     // Another key may use the same nonce value.
     expect(
       (await call(app, send({ key: 'admin', signed: { nonce: 'replay-nonce-0000000002' } })))

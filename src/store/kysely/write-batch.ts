@@ -11,7 +11,7 @@ import { type Db, savepoint, type StoreDialect } from './transactions';
 // One group commit's batch: every write that arrived meanwhile, in one transaction.
 
 export type WriteOp =
-  | { kind: 'create'; email: NewEmail; idempotency?: IdempotencyClaim }
+  | { kind: 'create'; email: NewEmail; idempotency?: IdempotencyClaim; nonce?: NonceOp }
   | ({ kind: 'finish' } & FinishOp)
   | ({ kind: 'claim' } & ClaimOp)
   | ({ kind: 'nonce' } & NonceOp);
@@ -49,7 +49,9 @@ type Indexed<T> = T & { index: number };
 /** Applies the writes set-wise; answers one result per op. */
 async function applyWrites(trx: Db, dialect: StoreDialect, ops: WriteOp[]): Promise<WriteResult[]> {
   const results: WriteResult[] = new Array<WriteResult>(ops.length);
-  const creates: Array<Indexed<{ email: NewEmail; idempotency?: IdempotencyClaim }>> = [];
+  let creates: Array<
+    Indexed<{ email: NewEmail; idempotency?: IdempotencyClaim; nonce?: NonceOp }>
+  > = [];
   const finishes: Array<Indexed<FinishOp>> = [];
   const claims: Array<Indexed<ClaimOp>> = [];
   const nonces: Array<Indexed<NonceOp>> = [];
@@ -59,9 +61,19 @@ async function applyWrites(trx: Db, dialect: StoreDialect, ops: WriteOp[]): Prom
     else if (op.kind === 'nonce') nonces.push({ ...op, index });
     else claims.push({ ...op, index });
   });
-  if (nonces.length > 0) {
-    const taken = await claimNonces(trx, nonces);
+  // Nonces first, the standalone ones and those sent with an email alike: an email whose signed
+  // request was already used is not stored.
+  const withNonce = creates.filter((c) => c.nonce !== undefined);
+  if (nonces.length + withNonce.length > 0) {
+    const taken = await claimNonces(trx, [...nonces, ...withNonce.map((c) => c.nonce!)]);
     nonces.forEach((n, i) => (results[n.index] = taken[i]));
+    const replays = new Set<number>();
+    withNonce.forEach((c, i) => {
+      if (taken[nonces.length + i]) return;
+      results[c.index] = { kind: 'nonce-taken' };
+      replays.add(c.index);
+    });
+    if (replays.size > 0) creates = creates.filter((c) => !replays.has(c.index));
   }
 
   const keyed = creates.filter((c): c is Indexed<KeyedCreate> => c.idempotency !== undefined);

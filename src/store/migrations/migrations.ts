@@ -6,6 +6,7 @@ import * as events from './0004-events';
 import * as webhookDeliveries from './0005-webhook-deliveries';
 import * as noncesByTime from './0006-nonces-by-time';
 import * as stats from './0007-stats';
+import * as sentOnlyIndexes from './0008-sent-only-indexes';
 
 /**
  * Every migration, in code rather than read from a folder, so the build and ts-node see the same
@@ -19,6 +20,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-webhook-deliveries': webhookDeliveries,
   '0006-nonces-by-time': noncesByTime,
   '0007-stats': stats,
+  '0008-sent-only-indexes': sentOnlyIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {
