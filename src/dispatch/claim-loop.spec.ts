@@ -576,6 +576,98 @@ describe('ClaimLoop on a fake clock', () => {
     });
   });
 
+  describe('stopping while a claim is out', () => {
+    it('starts no round from that claim and gives its emails back at once', async () => {
+      const emails = await stored(2);
+      const { loop, runner } = claimLoop();
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const claimDue = store.claimDue.bind(store);
+      jest.spyOn(store, 'claimDue').mockImplementationOnce(async (...args) => {
+        const batch = await claimDue(...args);
+        await gate;
+        return batch;
+      });
+      await loop.onApplicationBootstrap();
+      await settle();
+      // Claimed in the store under this loop's lease; the answer has not reached the loop yet.
+      for (const e of emails) expect((await row(e.id)).lease_owner).toBe(loop.owner);
+
+      const stopping = loop.beforeApplicationShutdown();
+      await jest.advanceTimersByTimeAsync(100);
+      open();
+      await settle();
+      await stopping;
+      expect(Date.now()).toBe(T0 + 100);
+      expect(runner.rounds).toHaveLength(0);
+      for (const e of emails)
+        expect(await row(e.id)).toMatchObject({
+          status: 'queued',
+          lease_owner: null,
+          due_at: T0 + 100,
+        });
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          fields: { released: 2 },
+          message: 'claimed while stopping: released',
+        }),
+      );
+      expect(ids(await claimAs('next-worker')).sort()).toEqual(ids(emails).sort());
+    });
+  });
+
+  describe('store failures', () => {
+    it('logs a failed poll and claims at the next one', async () => {
+      const [email] = await stored(1);
+      const { loop, runner } = claimLoop();
+      const claims: number[] = [];
+      const claimDue = store.claimDue.bind(store);
+      jest
+        .spyOn(store, 'claimDue')
+        .mockImplementationOnce(() => {
+          claims.push(Date.now() - T0);
+          return Promise.reject(new Error('database is locked'));
+        })
+        .mockImplementation((...args) => {
+          claims.push(Date.now() - T0);
+          return claimDue(...args);
+        });
+      await loop.onApplicationBootstrap();
+      await settle();
+      expect(runner.rounds).toHaveLength(0);
+      expect(logs).toContainEqual({
+        level: 'error',
+        fields: { err: { message: 'database is locked' } },
+        message: 'outbox poll failed',
+      });
+
+      await jest.advanceTimersByTimeAsync(POLL_MS);
+      expect(claims).toEqual([0, POLL_MS]);
+      expect(runner.ids()).toEqual([email.id]);
+    });
+
+    it('logs a failed lease renewal and renews at the next heartbeat, before the lease runs out', async () => {
+      const [email] = await stored(1);
+      const { loop, runner } = claimLoop({ driver: 'postgres' });
+      await loop.onApplicationBootstrap();
+      await settle();
+      expect(runner.ids()).toEqual([email.id]);
+      jest.spyOn(store, 'renewLeases').mockRejectedValueOnce(new Error('connection terminated'));
+
+      await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);
+      expect(logs).toContainEqual({
+        level: 'error',
+        fields: { err: { message: 'connection terminated' } },
+        message: 'lease renewal failed',
+      });
+      expect((await row(email.id)).lease_until).toBe(T0 + LEASE_MS);
+
+      await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);
+      expect((await row(email.id)).lease_until).toBe(T0 + 2 * HEARTBEAT_MS + LEASE_MS);
+      expect(await claimAs('other-worker')).toEqual([]);
+    });
+  });
+
   describe('start', () => {
     it('on SQLite takes back every email a previous process had claimed, counts them, and sends them at once', async () => {
       const emails = await stored(3);

@@ -107,7 +107,10 @@ export class ClaimLoop implements OnApplicationBootstrap, BeforeApplicationShutd
             limit,
           );
           full = batch.length === limit;
-          for (const email of batch) this.start(email);
+          // Stopped while this claim was out: give its emails back at once rather than start
+          // rounds the shutdown would have to wait for or release later.
+          if (!this.running) await this.giveBack(batch);
+          else for (const email of batch) this.start(email);
         }
       } catch (e) {
         this.logger.error({ err: { message: (e as Error).message } }, 'outbox poll failed');
@@ -124,6 +127,16 @@ export class ClaimLoop implements OnApplicationBootstrap, BeforeApplicationShutd
       if (this.running && since < CLAIM_GAP_MS)
         await new Promise((r) => setTimeout(r, CLAIM_GAP_MS - since));
     }
+  }
+
+  private async giveBack(batch: EmailRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    await this.store.release(
+      batch.map((e) => e.id),
+      this.owner,
+      new Date(),
+    );
+    this.logger.log({ released: batch.length }, 'claimed while stopping: released');
   }
 
   private reserve(): Reservation | undefined {
