@@ -6,6 +6,10 @@
  *
  * - The previous release (the last commit of 2026-11-28, built once into the temp directory)
  *   against this tree: delivery and signed ingest, the "no regression" check of issue 9.
+ * - The hardening merge (issue 8) against this tree: the same, with the durable replay cache and
+ *   tenancy on both sides, so what came after is measured on its own.
+ *
+ * `BENCH_AB_ONLY=1,2` answers only those questions (numbered from 1, in this order).
  * - The HTTP thread (`server.httpThread`) on against off: whether the thread pays for itself.
  * - V8's heap growth (`server.heapGrowingPercent` 50 against 0, V8's own): memory against speed.
  */
@@ -13,7 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './support/children';
-import { baselineServer, BASELINE_REF } from './support/baseline';
+import { baselineServer, BASELINE_REF, HARDENING_REF } from './support/baseline';
 import { emailBody } from './support/email-body';
 import { type FakeChild, startFake } from './support/fake-child';
 import {
@@ -67,15 +71,29 @@ export interface Answer {
 
 const progress = (text: string) => process.stderr.write(`bench ab: ${text}\n`);
 
+const ONLY = process.env.BENCH_AB_ONLY?.split(',').map(Number);
+
 export function questions(): Question[] {
-  const baseline = baselineServer(BASELINE_REF, progress);
-  return [
-    {
+  const built = (ref: string) => [baselineServer(ref, progress)];
+  const all: Array<Question | (() => Question)> = [
+    () => ({
       name: 'no regression against the previous release',
-      a: { label: `previous release ${BASELINE_REF.slice(0, 7)}`, real: { args: [baseline] } },
+      a: {
+        label: `previous release ${BASELINE_REF.slice(0, 7)}`,
+        real: { args: built(BASELINE_REF) },
+      },
       b: { label: 'this tree', real: { args: REAL_SERVER } },
       ingest: true,
-    },
+    }),
+    () => ({
+      name: 'what came after the hardening',
+      a: {
+        label: `hardening merge ${HARDENING_REF.slice(0, 7)}`,
+        real: { args: built(HARDENING_REF) },
+      },
+      b: { label: 'this tree', real: { args: REAL_SERVER } },
+      ingest: true,
+    }),
     {
       name: 'does the HTTP thread pay for itself',
       a: { label: 'server.httpThread: false (default)', real: { server: { httpThread: false } } },
@@ -92,6 +110,10 @@ export function questions(): Question[] {
       ingest: false,
     },
   ];
+  // A baseline is built only when its question is asked.
+  return all
+    .filter((_, i) => !ONLY || ONLY.includes(i + 1))
+    .map((q) => (typeof q === 'function' ? q() : q));
 }
 
 export async function abPairs(fake: FakeChild, work: string): Promise<Answer[]> {

@@ -12,6 +12,13 @@ import { ROOT } from './children';
 export const BASELINE_REF = '7989e5b6f4bdb9c7249a7e702e4d756d68ec81ad';
 
 /**
+ * The hardening of issue 8 as merged (2026-12-04), before the plug-in redesign's later steps: the
+ * durable replay cache, tenancy and bounded parsers are in both sides, so what issue 9 and after
+ * changed is measured on its own.
+ */
+export const HARDENING_REF = '1352774c7f4bce32b7d821a30ab9c6db31865809';
+
+/**
  * The baseline built once per machine: `git archive` of the commit into the temp directory,
  * `npm ci`, `tsc`. Answers the path of its `dist/main.js`. Later runs reuse it.
  */
