@@ -547,6 +547,21 @@ describe('signed requests, keys, scopes and limits', () => {
     expect(ids.filter((id) => id === first.body!.id)).toHaveLength(1);
   });
 
+  it('stores one email when the same signed send arrives ten times at once', async () => {
+    const subject = `raced-${Date.now()}`;
+    const request = send({
+      body: JSON.stringify({ ...JSON.parse(EMAIL), subject }),
+      signed: { nonce: 'raced-send-000000000001', timestamp: now() },
+    });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => call(app, request)));
+    expect(answers.map((a) => a.status).sort()).toEqual([202, ...Array(9).fill(401)]);
+    const list = await call(app, read({ key: 'admin', target: '/v1/emails?limit=200' }));
+    const items = list.body!.items as Array<{ id: string; subject?: string }>;
+    const winner = answers.find((a) => a.status === 202)!.body!.id;
+    expect(items.filter((e) => e.id === winner)).toHaveLength(1);
+    expect(items.filter((e) => e.subject === subject)).toHaveLength(1);
+  });
+
   it('says why an old or future timestamp is refused, with the server time in Date', async () => {
     const old = await call(app, read({ signed: { timestamp: now() - 600 } }));
     expect(old.status).toBe(401);
@@ -1074,8 +1089,9 @@ describe('the replay cache', () => {
 
   it('refuses a request replayed to a second instance on the same PostgreSQL', async () => {
     const schema = await createTempSchema('replay');
+    const sender = { id: 'rc-sender', secret: 'sender-secret-0123456789abcdef0', scopes: ['send'] };
     const overlay = {
-      auth: { keys: [key] },
+      auth: { keys: [key, sender] },
       store: { driver: 'postgres', postgresUrl: schema.url },
     };
     const a = await startTestApp(overlay);
@@ -1085,6 +1101,13 @@ describe('the replay cache', () => {
       expect((await call(a, request)).status).toBe(200);
       expect((await call(b, request)).status).toBe(401);
       expect((await call(a, request)).status).toBe(401);
+      // A send records its nonce with its email: the other instance's transaction refuses it.
+      const sending = send({
+        key: sender,
+        signed: { nonce: 'across-instances-send-1', timestamp: now() },
+      });
+      expect((await call(a, sending)).status).toBe(202);
+      expect((await call(b, sending)).status).toBe(401);
     } finally {
       await a.close();
       await b.close();
