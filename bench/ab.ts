@@ -75,7 +75,7 @@ const ONLY = process.env.BENCH_AB_ONLY?.split(',').map(Number);
 
 export function questions(): Question[] {
   const built = (ref: string) => [baselineServer(ref, progress)];
-  const all: Array<Question | (() => Question)> = [
+  const all: Array<() => Question> = [
     () => ({
       name: 'no regression against the previous release',
       a: {
@@ -94,13 +94,13 @@ export function questions(): Question[] {
       b: { label: 'this tree', real: { args: REAL_SERVER } },
       ingest: true,
     }),
-    {
+    () => ({
       name: 'does the HTTP thread pay for itself',
       a: { label: 'server.httpThread: false (default)', real: { server: { httpThread: false } } },
       b: { label: 'server.httpThread: true', real: { server: { httpThread: true } } },
       ingest: false,
-    },
-    {
+    }),
+    () => ({
       name: "V8's heap growth",
       a: {
         label: 'server.heapGrowingPercent: 0 (V8)',
@@ -108,12 +108,10 @@ export function questions(): Question[] {
       },
       b: { label: 'server.heapGrowingPercent: 50 (default)', real: { server: {} } },
       ingest: false,
-    },
+    }),
   ];
   // A baseline is built only when its question is asked.
-  return all
-    .filter((_, i) => !ONLY || ONLY.includes(i + 1))
-    .map((q) => (typeof q === 'function' ? q() : q));
+  return all.filter((_, i) => !ONLY || ONLY.includes(i + 1)).map((q) => q());
 }
 
 export async function abPairs(fake: FakeChild, work: string): Promise<Answer[]> {

@@ -37,7 +37,11 @@ export class AuthGuard implements CanActivate {
       keyId: auth.key.id,
       tenant: auth.key.tenant,
       scopes: [...auth.key.scopes],
-      nonce: auth.nonce,
+      nonce: auth.nonce && {
+        keyId: auth.key.id,
+        nonce: auth.nonce.value,
+        expiresAt: new Date(auth.nonce.expiresAtMs),
+      },
     });
     return true;
   }

@@ -1,3 +1,4 @@
+import type { NonceClaim } from '../store/email.store';
 import type { Scope } from './auth.decorators';
 
 /** Who signed the request; the auth guard puts it on the request. */
@@ -7,10 +8,10 @@ export interface Principal {
   tenant: string;
   scopes: Scope[];
   /**
-   * The request's nonce, not yet recorded: the route (`@NonceWithWrite()`) records it with its
-   * write, which refuses a replay. Absent once the guard has recorded it.
+   * The request's nonce, not yet recorded: the route (`@NonceWithWrite()`) passes it to the store
+   * with its write, which refuses a replay. Absent once the guard has recorded it.
    */
-  nonce?: { value: string; expiresAtMs: number };
+  nonce?: NonceClaim;
 }
 
 export function principalOf(request: unknown): Principal | undefined {

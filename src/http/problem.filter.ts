@@ -13,7 +13,9 @@ import {
   IdempotencyMismatchError,
   InvalidInputError,
   NotFoundError,
+  ReplayedRequestError,
 } from '../domain/errors';
+import { replayRefusal } from '../auth/auth.guard';
 
 // The exception lives in src/common (auth guards throw it too); re-exported for older imports.
 export { ProblemException, type Problem };
@@ -98,6 +100,8 @@ export class ProblemFilter implements ExceptionFilter {
         headers: {},
       };
     }
+    // Found by the send's own transaction (@NonceWithWrite): the guard's answer to a replay.
+    if (error instanceof ReplayedRequestError) return this.toProblem(replayRefusal());
     if (error instanceof ProblemException) {
       const body = error.getResponse() as { title: string; detail?: string };
       return {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { replayRefusal } from '../auth/auth.guard';
 import { principalOf } from '../auth/principal';
-import { InvalidInputError, ReplayedRequestError } from '../domain/errors';
+import { InvalidInputError } from '../domain/errors';
 import type { SendRequest } from '../domain/send-request';
 import type { EmailService } from '../dispatch/email.service';
 import { FINAL_STATUSES } from '../domain/email-record';
@@ -42,17 +41,7 @@ export async function answerSubmission(
     claim = { scope: principal.tenant, key, requestHash };
   }
   // The nonce the guard left to this write (@NonceWithWrite): recorded with the email, one commit.
-  const nonce = principal.nonce && {
-    keyId: principal.keyId,
-    nonce: principal.nonce.value,
-    expiresAt: new Date(principal.nonce.expiresAtMs),
-  };
-  let accepted;
-  try {
-    accepted = await emails.accept(request, principal.tenant, claim, nonce);
-  } catch (e) {
-    throw e instanceof ReplayedRequestError ? replayRefusal() : e;
-  }
+  const accepted = await emails.accept(request, principal.tenant, claim, principal.nonce);
   const id = accepted.email.id;
   void reply.header('Location', `/v1/emails/${id}`);
   if (accepted.replayed) {
