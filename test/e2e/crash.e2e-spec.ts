@@ -18,6 +18,10 @@ function serverWith(config: Record<string, unknown>) {
     stringify({
       ...config,
       auth: { keys: [{ id: TEST_KEY.id, secret: TEST_KEY.secret, scopes: ['send', 'read'] }] },
+      // The tests poll every email's status every 20 ms, faster than the default 100 requests/s
+      // per key; a key that keeps going over its limit stays blocked (each refused request counts
+      // toward the next window), and the polls would never see the emails sent.
+      rateLimit: { default: { limit: 100_000, ttlMs: 1000 } },
       logging: { level: 'warn' },
     }),
   );
