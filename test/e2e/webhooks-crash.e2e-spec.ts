@@ -109,12 +109,21 @@ describe('application webhooks across kill -9', () => {
     const after = new Set(delivered.map(idOf));
     for (const hung of receiver.received.slice(0, beforeCrash))
       expect(after.has(idOf(hung))).toBe(true);
-    const res = await signedRequest(
-      server.url,
-      'GET',
-      '/v1/webhook-deliveries?status=delivered&limit=200',
+    // The receiver has every webhook; the last answers' results are recorded just after.
+    const restarted = server.url;
+    const recorded = await eventually(
+      async () => {
+        const res = await signedRequest(
+          restarted,
+          'GET',
+          '/v1/webhook-deliveries?status=delivered&limit=200',
+        );
+        return res.json.items.length >= EMAILS && res.json.items;
+      },
+      10_000,
+      'every delivery recorded as delivered',
     );
-    expect(res.json.items).toHaveLength(EMAILS);
+    expect(recorded).toHaveLength(EMAILS);
     // Neither the signing secret nor the endpoint's URL (it may carry a token) reaches the logs.
     const logs = firstOutput + server.output();
     expect(logs).not.toContain(SECRET.slice('whsec_'.length));
